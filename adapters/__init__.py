@@ -1,0 +1,1 @@
+"""Domain adapters built on sqlbatch."""
