@@ -1,0 +1,1 @@
+"""The Congress.gov committee-meeting ("hearings") daily updater, built on sqlbatch."""

@@ -1,0 +1,51 @@
+"""The one shape every source yields: a raw record with its position in the source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One input record as read from a source, before any validation.
+
+    ``position`` is 1-based (for NDJSON: the line number; blank lines are not records).
+    ``payload`` is the inner committee-meeting object (a ``{"committeeMeeting": {...}}``
+    wrapper is removed) or whatever JSON value the source held; ``None`` with ``error`` set
+    when the record could not be read at all (invalid JSON, invalid UTF-8, HTTP failure of a
+    detail request...).
+    """
+
+    position: int
+    payload: Any
+    error: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The record key of DESIGN §5: the ``eventId``, else ``#N`` (the position)."""
+        if isinstance(self.payload, dict):
+            event_id = self.payload.get("eventId")
+            if isinstance(event_id, (str, int)) and not isinstance(event_id, bool):
+                text = str(event_id).strip()
+                if text:
+                    return text
+        return f"#{self.position}"
+
+    @property
+    def update_date(self) -> str | None:
+        """The payload's ``updateDate`` when it is a string (used as the sync cursor)."""
+        if isinstance(self.payload, dict):
+            value = self.payload.get("updateDate")
+            if isinstance(value, str):
+                return value
+        return None
+
+
+def unwrap(value: Any) -> Any:
+    """Remove the API's ``{"committeeMeeting": {...}}`` wrapper when present."""
+    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("committeeMeeting"), dict):
+        return value["committeeMeeting"]
+    if isinstance(value, dict) and isinstance(value.get("committeeMeeting"), dict) and "request" in value:
+        return value["committeeMeeting"]
+    return value
