@@ -1,0 +1,237 @@
+"""``connect()``: the APSW connection wrapper the updater uses instead of raw connections.
+
+Set up the way SQLite's own documentation recommends for a single writer with readers:
+WAL journal, ``synchronous=NORMAL`` (durable against process crashes; the last commits may
+be lost on power failure, never corrupted), foreign keys on, a busy timeout, a 64 MiB page
+cache and temporary storage in memory.
+
+Differences from :mod:`sqlite3` a porter should know:
+
+* ``execute`` returns rows that are tuples *and* readable by column name (``row["title"]``),
+  like ``sqlite3.Row`` but always on.
+* No implicit transactions: statements autocommit unless inside ``with conn:`` (a
+  ``BEGIN IMMEDIATE`` transaction, or a SAVEPOINT when one is already open) or a unit of work.
+* ``execute`` runs only one statement when given parameters; ``executescript`` is
+  ``execute`` without parameters (APSW runs every statement in the string).
+* Errors are APSW's classes (``apsw.ConstraintError``, ``apsw.BusyError``...), not
+  ``sqlite3.IntegrityError``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import apsw
+
+from ._errors import CaptureConflictError, OpenError, UnitOfWorkError
+from ._schema import SchemaCache
+
+__all__ = ["Connection", "Row", "connect"]
+
+DEFAULT_BUSY_TIMEOUT_MS = 5_000
+DEFAULT_CACHE_KIB = 64 * 1024
+
+
+class Row(tuple):
+    """A result row: a tuple whose items can also be read by column name."""
+
+    _names: tuple[str, ...]
+
+    def __new__(cls, values: Sequence[Any], names: tuple[str, ...]) -> Row:
+        row = super().__new__(cls, values)
+        row._names = names
+        return row
+
+    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+        if isinstance(key, str):
+            try:
+                return tuple.__getitem__(self, self._names.index(key))
+            except ValueError:
+                raise KeyError(key) from None
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> tuple[str, ...]:
+        return self._names
+
+    def asdict(self) -> dict[str, Any]:
+        return dict(zip(self._names, self, strict=True))
+
+
+def _row_trace(cursor: apsw.Cursor, values: tuple) -> Row:
+    return Row(values, tuple(d[0] for d in cursor.get_description()))
+
+
+class Connection:
+    """A thin wrapper over :class:`apsw.Connection`; ``raw`` is the APSW object."""
+
+    def __init__(self, raw: apsw.Connection, path: str) -> None:
+        self.raw = raw
+        self.path = path
+        self.schema = SchemaCache(raw)
+        self._capture_owner: object | None = None
+        self._active_unit: object | None = None
+        self._tx_depth = 0
+
+    # -- the familiar surface ------------------------------------------------------------
+    def cursor(self) -> apsw.Cursor:
+        cur = self.raw.cursor()
+        cur.row_trace = _row_trace
+        return cur
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> apsw.Cursor:
+        return self.cursor().execute(sql, params)
+
+    def executemany(self, sql: str, seq: Iterable[Sequence[Any] | dict[str, Any]]) -> apsw.Cursor:
+        return self.cursor().executemany(sql, seq)
+
+    def executescript(self, sql: str) -> None:
+        self.raw.execute(sql)
+
+    def query_value(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """The first column of the first row, or ``None``."""
+        for row in self.raw.execute(sql, params):
+            return row[0]
+        return None
+
+    def iterdump(self) -> Iterator[str]:
+        """A stable text dump of every table's content, ``sqlite_sequence`` included."""
+        tables = [
+            r[0]
+            for r in self.raw.execute(
+                "SELECT name FROM sqlite_schema WHERE type='table' ORDER BY name"
+            )
+        ]
+        for table in tables:
+            quoted = '"' + table.replace('"', '""') + '"'
+            rows = sorted(repr(row) for row in self.raw.execute(f"SELECT * FROM {quoted}"))
+            for row in rows:
+                yield f"{table}: {row}"
+
+    @property
+    def in_transaction(self) -> bool:
+        return not self.raw.get_autocommit()
+
+    def total_changes(self) -> int:
+        return self.raw.total_changes()
+
+    def changes(self) -> int:
+        return self.raw.changes()
+
+    def last_insert_rowid(self) -> int:
+        return self.raw.last_insert_rowid()
+
+    def close(self) -> None:
+        if self._active_unit is not None:
+            raise UnitOfWorkError("close(): a unit of work is still open on this connection")
+        self.raw.close()
+
+    def __enter__(self) -> Connection:
+        if self._tx_depth == 0 and not self.in_transaction:
+            self.raw.execute("BEGIN IMMEDIATE")
+        else:
+            self.raw.execute(f"SAVEPOINT sqlbatch_tx{self._tx_depth}")
+        self._tx_depth += 1
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._tx_depth -= 1
+        depth = self._tx_depth
+        if not self.in_transaction:  # SQLite already ended it (RAISE(ROLLBACK)...)
+            return
+        if depth == 0:
+            self.raw.execute("ROLLBACK" if exc_type else "COMMIT")
+        elif exc_type:
+            self.raw.execute(f"ROLLBACK TO sqlbatch_tx{depth}; RELEASE sqlbatch_tx{depth}")
+        else:
+            self.raw.execute(f"RELEASE sqlbatch_tx{depth}")
+
+    # -- units of work and change capture --------------------------------------------------
+    def unit_of_work(self, strategy: Any = "memory", *, name: str | None = None) -> Any:
+        """A tracked unit of work for one batch (see :class:`sqlbatch.UnitOfWork`)."""
+        from ._unit_of_work import UnitOfWork
+
+        return UnitOfWork(self, strategy, name=name)
+
+    def session(self) -> apsw.Session:
+        """An :class:`apsw.Session` on ``main``; refused while a preupdate capture is active."""
+        self.claim_capture("user session")
+        return apsw.Session(self.raw, "main")
+
+    def claim_capture(self, owner: object) -> None:
+        """Reserve this connection's single change capture (preupdate hook or Session).
+
+        SQLite's session extension is built on the preupdate hook: a Session created while
+        a hook is registered replaces it (APSW warns the process can crash). One owner at a
+        time makes that combination impossible.
+        """
+        if self._capture_owner is not None and self._capture_owner is not owner:
+            raise CaptureConflictError(
+                f"this connection already has a change capture ({self._capture_owner!r}); "
+                "a preupdate hook and a Session cannot share one connection: "
+                "finish the open unit of work first, or use a second connection"
+            )
+        self._capture_owner = owner
+
+    def release_capture(self, owner: object) -> None:
+        if self._capture_owner is owner:
+            self._capture_owner = None
+
+    def backup_to(self, destination: str | os.PathLike[str], pages_per_step: int = 1024) -> None:
+        """Online copy of ``main`` into ``destination`` with SQLite's backup API."""
+        with apsw.Connection(str(destination)) as dest, dest.backup("main", self.raw, "main") as b:
+            while not b.done:
+                b.step(pages_per_step)
+
+    def __repr__(self) -> str:
+        return f"<sqlbatch.Connection {self.path!r}>"
+
+
+def connect(
+    path: str | os.PathLike[str],
+    *,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    cache_kib: int = DEFAULT_CACHE_KIB,
+    wal: bool = True,
+    synchronous: str = "NORMAL",
+    foreign_keys: bool = True,
+    create: bool = True,
+    readonly: bool = False,
+) -> Connection:
+    """Open ``path`` with the recommended settings and return a :class:`Connection`.
+
+    Raises :class:`sqlbatch.OpenError` with a message saying what to do when the folder
+    does not exist, the file is not a SQLite database, or it cannot be written.
+    """
+    text = os.fspath(path)
+    if text != ":memory:" and not text.startswith("file:"):
+        folder = Path(text).resolve().parent
+        if not folder.is_dir():
+            raise OpenError(f"cannot open database {text!r}: folder {str(folder)!r} does not exist; create it first")
+        if not create and not Path(text).exists():
+            raise OpenError(f"cannot open database {text!r}: no such file")
+    flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE
+    if create and not readonly:
+        flags |= apsw.SQLITE_OPEN_CREATE
+    flags |= apsw.SQLITE_OPEN_URI
+    try:
+        raw = apsw.Connection(text, flags=flags)
+        raw.set_busy_timeout(busy_timeout_ms)
+        raw.execute("PRAGMA schema_version").fetchall()  # reads page 1: fails on a non-database
+        if wal and not readonly:
+            mode = raw.execute("PRAGMA journal_mode=WAL").fetchall()[0][0]
+            if text != ":memory:" and str(mode).lower() != "wal":
+                raise OpenError(f"cannot switch {text!r} to WAL (journal_mode is {mode})")
+        raw.execute(
+            f"PRAGMA synchronous={synchronous}; PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'};"
+            f" PRAGMA cache_size=-{int(cache_kib)}; PRAGMA temp_store=MEMORY"
+        )
+    except apsw.NotADBError as exc:
+        raise OpenError(f"{text!r} is not a SQLite database ({exc}); give a new or a SQLite file") from exc
+    except apsw.CantOpenError as exc:
+        raise OpenError(f"cannot open database {text!r} ({exc}); check the path and its permissions") from exc
+    except apsw.ReadOnlyError as exc:
+        raise OpenError(f"database {text!r} is read-only ({exc}); give a writable file") from exc
+    return Connection(raw, text)

@@ -1,0 +1,178 @@
+"""The unit of work: one batch's writes, recorded, then committed or undone on their own.
+
+Two modes, chosen by whether a transaction is already open when it begins:
+
+* **own transaction** (the usual ``with conn.unit_of_work() as uow:``): ``BEGIN IMMEDIATE``
+  at begin, ``COMMIT`` at commit; rollback undoes through the strategy, then ``ROLLBACK``.
+* **nested** (inside a transaction the caller opened, e.g. a commit group of several
+  batches): commit only ends the recording; rollback undoes this unit's changes through
+  the strategy and leaves the caller's transaction, and earlier units, as they were.
+
+Only one unit of work can be open on a connection at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import apsw
+
+from ._changes import Change
+from ._errors import CaptureFailed, TransactionLost, UnitOfWorkError
+from .strategies import resolve_strategy, strategy_name
+from .strategies._base import Tracker
+
+if TYPE_CHECKING:
+    from ._connection import Connection
+
+PENDING, ACTIVE, COMMITTED, ROLLED_BACK = "pending", "active", "committed", "rolled back"
+
+
+class UnitOfWork:
+    """One tracked batch on a :class:`sqlbatch.Connection`."""
+
+    def __init__(self, conn: Connection, strategy: Any = "memory", *, name: str | None = None):
+        self.conn = conn
+        self.strategy = resolve_strategy(strategy)
+        self.strategy_name = strategy_name(self.strategy)
+        self.name = name
+        self.state = PENDING
+        self.owns_transaction = False
+        self._tracker: Tracker | None = None
+        self._changes: list[Change] | None = None
+
+    # -- life cycle --------------------------------------------------------------------------
+    def __enter__(self) -> UnitOfWork:
+        self.begin()
+        return self
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if self.state != ACTIVE:
+            return
+        if exc_type is None:
+            self.commit()
+            return
+        try:
+            self.rollback()
+        except TransactionLost:
+            if not self.owns_transaction:
+                raise
+        # the original exception propagates
+
+    def begin(self) -> UnitOfWork:
+        """Start: ``BEGIN IMMEDIATE`` unless a transaction is open, then start recording."""
+        if self.state != PENDING:
+            raise UnitOfWorkError(f"begin(): unit of work {self.name!r} is already {self.state}")
+        conn = self.conn
+        if conn._active_unit is not None:
+            raise UnitOfWorkError("begin(): another unit of work is open on this connection")
+        self.owns_transaction = not conn.in_transaction
+        if self.owns_transaction:
+            conn.raw.execute("BEGIN IMMEDIATE")
+        try:
+            self._tracker = self.strategy(conn)
+        except BaseException:
+            if self.owns_transaction and conn.in_transaction:
+                conn.raw.execute("ROLLBACK")
+            raise
+        conn._active_unit = self
+        self.state = ACTIVE
+        return self
+
+    def commit(self) -> None:
+        """Keep the changes: ``COMMIT`` (own transaction) or hand them to the outer one."""
+        self._require_active("commit")
+        tracker = self._tracker
+        assert tracker is not None
+        try:
+            tracker.check()
+        except CaptureFailed:
+            self.rollback()
+            raise
+        self._changes = tracker.changes()
+        self._finish(COMMITTED)
+        if self.owns_transaction:
+            try:
+                self.conn.raw.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.raw.execute("ROLLBACK")
+                self.state = ROLLED_BACK
+                raise
+
+    def rollback(self) -> None:
+        """Undo every change of this unit; with its own transaction, end it too.
+
+        Raises :class:`TransactionLost` in nested mode when SQLite already ended the outer
+        transaction (``RAISE(ROLLBACK)``): the caller's earlier work is gone and must be redone.
+        """
+        self._require_active("rollback")
+        tracker = self._tracker
+        assert tracker is not None
+        conn = self.conn
+        lost = not conn.in_transaction
+        try:
+            if not lost:
+                self._changes = tracker.changes() if self._changes is None else self._changes
+                try:
+                    tracker.undo()
+                except CaptureFailed:
+                    if not self.owns_transaction:
+                        raise
+                    # the log is incomplete; the whole transaction is ours to drop
+        finally:
+            self._finish(ROLLED_BACK)
+            if self.owns_transaction and conn.in_transaction:
+                conn.raw.execute("ROLLBACK")
+        if lost and not self.owns_transaction:
+            raise TransactionLost(
+                "SQLite ended the enclosing transaction (RAISE(ROLLBACK) or ON CONFLICT "
+                "ROLLBACK): the work of earlier units in it was lost and must be redone"
+            )
+
+    def _finish(self, state: str) -> None:
+        if self._tracker is not None:
+            self._tracker.close()
+        self.conn._active_unit = None
+        self.state = state
+
+    def _require_active(self, what: str) -> None:
+        if self.state != ACTIVE:
+            raise UnitOfWorkError(f"{what}(): unit of work {self.name!r} is {self.state}")
+
+    # -- writing -----------------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> apsw.Cursor:
+        self._require_active("execute")
+        return self._guard(lambda: self.conn.execute(sql, params))
+
+    def executemany(self, sql: str, seq: Iterable[Sequence[Any] | dict[str, Any]]) -> apsw.Cursor:
+        self._require_active("executemany")
+        return self._guard(lambda: self.conn.executemany(sql, seq))
+
+    def _guard(self, run: Any) -> apsw.Cursor:
+        try:
+            return run()
+        except apsw.Error as exc:
+            if not self.conn.in_transaction:
+                raise TransactionLost(
+                    f"SQLite ended the transaction while running a statement: {exc}"
+                ) from exc
+            raise
+
+    # -- what was recorded -------------------------------------------------------------------
+    @property
+    def changes(self) -> list[Change]:
+        """Every change recorded (so far, or up to commit/rollback), by column name."""
+        if self._changes is not None:
+            return self._changes
+        if self._tracker is None:
+            return []
+        return self._tracker.changes() if self.state == ACTIVE else []
+
+    @property
+    def tracker(self) -> Tracker | None:
+        return self._tracker
+
+    def __repr__(self) -> str:
+        return f"<UnitOfWork {self.name!r} {self.strategy_name} {self.state}>"

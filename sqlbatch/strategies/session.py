@@ -1,0 +1,116 @@
+"""``session``: SQLite's session extension records a changeset; undo applies its inverse.
+
+Uses ``sqlite3session_*`` through :class:`apsw.Session` with
+``SQLITE_SESSION_OBJCONFIG_ROWID`` so tables without a declared PRIMARY KEY are tracked by
+rowid, and ``sqlite3changeset_apply_v2`` with ``SQLITE_CHANGESETAPPLY_INVERT`` and
+``FKNOACTION`` to undo. The changeset holds the *net* change per row (an INSERT then UPDATE
+of one row is one INSERT), which is also what :meth:`changes` reports. Works on tables with
+VIRTUAL generated columns, which the preupdate hook cannot read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import apsw
+
+from .._changes import Change
+from .._sequence import SequenceSnapshot
+from ._base import quiet_writes
+
+if TYPE_CHECKING:
+    from .._connection import Connection
+
+_APPLY_FLAGS = apsw.SQLITE_CHANGESETAPPLY_INVERT | apsw.SQLITE_CHANGESETAPPLY_FKNOACTION
+
+
+class UndoConflict(apsw.Error):
+    pass
+
+
+def _abort_on_conflict(reason: int, change: apsw.TableChange) -> int:
+    return apsw.SQLITE_CHANGESET_ABORT
+
+
+class SessionTracker:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._raw = conn.raw
+        conn.claim_capture(self)
+        try:
+            self._sequence = SequenceSnapshot(conn.raw)
+            session = apsw.Session(conn.raw, "main")
+            session.config(apsw.SQLITE_SESSION_OBJCONFIG_ROWID, 1)
+            session.table_filter(lambda name: not name.startswith("sqlite_"))
+            session.attach()
+        except BaseException:
+            conn.release_capture(self)
+            raise
+        self._session: apsw.Session | None = session
+
+    def changeset(self) -> bytes:
+        assert self._session is not None
+        return self._session.changeset()
+
+    def changes(self) -> list[Change]:
+        schema = self._conn.schema
+        out = []
+        for tc in apsw.Changeset.iter(self.changeset()):
+            info = schema.table(tc.name)
+            old = _plain(tc.old)
+            new = _plain(tc.new)
+            values = new if new is not None else old
+            pk = tuple(v for v, is_pk in zip(values or (), tc.pk_columns, strict=False) if is_pk)
+            out.append(Change.from_values(info, tc.op, pk, old, new, int(bool(tc.indirect))))
+        return out
+
+    def check(self) -> None:
+        return None
+
+    def undo(self) -> None:
+        assert self._session is not None
+        changeset = self._session.changeset()
+        self._session.enabled = False
+        try:
+            with quiet_writes(self._raw):
+                if changeset:
+                    apsw.Changeset.apply(
+                        changeset, self._raw, flags=_APPLY_FLAGS, conflict=_abort_on_conflict
+                    )
+                self._sequence.restore()
+        finally:
+            self._restart()
+
+    def _restart(self) -> None:
+        # A fresh session: the old one still holds the undone changes.
+        assert self._session is not None
+        self._session.close()
+        session = apsw.Session(self._raw, "main")
+        session.config(apsw.SQLITE_SESSION_OBJCONFIG_ROWID, 1)
+        session.table_filter(lambda name: not name.startswith("sqlite_"))
+        session.attach()
+        self._session = session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+        self._conn.release_capture(self)
+
+
+def _plain(values: tuple | None) -> tuple | None:
+    if values is None:
+        return None
+    return tuple(None if v is apsw.no_change else v for v in values)
+
+
+class SessionStrategy:
+    """Session extension changeset; rollback applies the inverted changeset."""
+
+    name = "session"
+
+    def __call__(self, conn: Connection) -> SessionTracker:
+        return SessionTracker(conn)
+
+    def __repr__(self) -> str:
+        return "SessionStrategy()"
