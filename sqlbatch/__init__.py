@@ -34,3 +34,38 @@ __all__ = [
     "UnsupportedSchemaError",
     "connect",
 ]
+
+from ._journal import Journal  # noqa: E402
+from ._metrics import Metrics  # noqa: E402
+from ._retry import RetryPolicy  # noqa: E402
+from .processor import Processor, ProcessorAborted, QuarantinedRecord, RecordFailed, RunResult  # noqa: E402
+from .settings import Settings, load_settings  # noqa: E402
+from .validators import (  # noqa: E402
+    BatchContext,
+    BlastRadius,
+    Check,
+    ForeignKeysTouched,
+    Issue,
+    PydanticRecord,
+    UniqueInBatch,
+)
+
+__all__ += [
+    "BatchContext",
+    "BlastRadius",
+    "Check",
+    "ForeignKeysTouched",
+    "Issue",
+    "Journal",
+    "Metrics",
+    "Processor",
+    "ProcessorAborted",
+    "PydanticRecord",
+    "QuarantinedRecord",
+    "RecordFailed",
+    "RetryPolicy",
+    "RunResult",
+    "Settings",
+    "UniqueInBatch",
+    "load_settings",
+]

@@ -1,0 +1,215 @@
+"""The run journal: ``sqlbatch_*`` tables inside the same database.
+
+Rows describing a batch are written in the same transaction as the batch's data, so after
+a crash the journal and the data agree: a batch is there with its journal row, or neither.
+
+Tables (a contract, DESIGN §5):
+  sqlbatch_runs        one row per run: mode, strategy, status, counts, cursor, metrics
+  sqlbatch_batches     one row per batch: status, counts, phase timings, cursor, position
+  sqlbatch_issues      every failure and warning with record, field, rule and reason
+  sqlbatch_quarantine  one row per quarantined record key: payload, rule, reason, seen, attempts
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._connection import Connection
+    from .validators import Issue
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sqlbatch_runs (
+    run_id INTEGER PRIMARY KEY,
+    job TEXT NOT NULL DEFAULT '',
+    source TEXT,
+    mode TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    on_failure TEXT NOT NULL,
+    batch_size INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    finished_at TEXT,
+    records_total INTEGER NOT NULL DEFAULT 0,
+    records_committed INTEGER NOT NULL DEFAULT 0,
+    records_quarantined INTEGER NOT NULL DEFAULT 0,
+    batches_committed INTEGER NOT NULL DEFAULT 0,
+    batches_failed INTEGER NOT NULL DEFAULT 0,
+    cursor TEXT,
+    last_position INTEGER,
+    resumed_from INTEGER,
+    error TEXT,
+    metrics TEXT
+);
+CREATE TABLE IF NOT EXISTS sqlbatch_batches (
+    run_id INTEGER NOT NULL,
+    batch_no INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    records INTEGER NOT NULL,
+    committed INTEGER NOT NULL,
+    quarantined INTEGER NOT NULL,
+    added INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL DEFAULT 0,
+    unchanged INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    first_key TEXT,
+    last_key TEXT,
+    first_position INTEGER,
+    last_position INTEGER,
+    cursor TEXT,
+    checkpoint_ms REAL, apply_ms REAL, validate_ms REAL, commit_ms REAL, rollback_ms REAL,
+    validation_over_budget INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    PRIMARY KEY (run_id, batch_no)
+);
+CREATE TABLE IF NOT EXISTS sqlbatch_issues (
+    issue_id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    batch_no INTEGER,
+    record_key TEXT,
+    severity TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    field TEXT,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sqlbatch_issues_run ON sqlbatch_issues(run_id, batch_no);
+CREATE TABLE IF NOT EXISTS sqlbatch_quarantine (
+    record_key TEXT PRIMARY KEY,
+    payload TEXT,
+    rule TEXT NOT NULL,
+    field TEXT,
+    reason TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    batch_no INTEGER,
+    first_seen TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    last_seen TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    attempts INTEGER NOT NULL DEFAULT 1,
+    status TEXT NOT NULL DEFAULT 'quarantined',
+    resolved_run INTEGER
+);
+"""
+
+
+@dataclass(slots=True)
+class BatchRow:
+    run_id: int
+    batch_no: int
+    status: str
+    records: int
+    committed: int
+    quarantined: int
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    attempts: int = 1
+    first_key: str | None = None
+    last_key: str | None = None
+    first_position: int | None = None
+    last_position: int | None = None
+    cursor: str | None = None
+    checkpoint_ms: float = 0.0
+    apply_ms: float = 0.0
+    validate_ms: float = 0.0
+    commit_ms: float = 0.0
+    rollback_ms: float = 0.0
+    validation_over_budget: bool = False
+    error: str | None = None
+
+
+class Journal:
+    """Writes and reads the ``sqlbatch_*`` tables through one connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def ensure(self) -> None:
+        self.conn.raw.execute(SCHEMA)
+
+    def start_run(self, **fields: Any) -> int:
+        cols = ", ".join(fields)
+        marks = ", ".join("?" * len(fields))
+        self.conn.raw.execute(f"INSERT INTO sqlbatch_runs({cols}) VALUES ({marks})", list(fields.values()))
+        return self.conn.raw.last_insert_rowid()
+
+    def update_run(self, run_id: int, **fields: Any) -> None:
+        sets = ", ".join(f"{k}=?" for k in fields)
+        self.conn.raw.execute(f"UPDATE sqlbatch_runs SET {sets} WHERE run_id=?", [*fields.values(), run_id])
+
+    def finish_run(self, run_id: int, status: str, metrics: dict[str, Any], **fields: Any) -> None:
+        self.update_run(
+            run_id,
+            status=status,
+            finished_at=_now(self.conn),
+            metrics=json.dumps(metrics, default=str),
+            **fields,
+        )
+
+    def add_batch(self, row: BatchRow) -> None:
+        values = {k: getattr(row, k) for k in row.__slots__}  # type: ignore[attr-defined]
+        values["validation_over_budget"] = int(row.validation_over_budget)
+        cols = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        self.conn.raw.execute(
+            f"INSERT OR REPLACE INTO sqlbatch_batches({cols}) VALUES ({marks})", list(values.values())
+        )
+
+    def add_issues(self, run_id: int, batch_no: int | None, issues: list[Issue]) -> None:
+        self.conn.raw.executemany(
+            "INSERT INTO sqlbatch_issues(run_id, batch_no, record_key, severity, rule, field, message)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, batch_no, i.record, i.severity, i.rule, i.field, i.message) for i in issues],
+        )
+
+    def quarantine(self, run_id: int, batch_no: int | None, key: str, payload: str | None, issue: Issue) -> None:
+        self.conn.raw.execute(
+            "INSERT INTO sqlbatch_quarantine(record_key, payload, rule, field, reason, run_id, batch_no)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(record_key) DO UPDATE SET payload=excluded.payload, rule=excluded.rule,"
+            " field=excluded.field, reason=excluded.reason, run_id=excluded.run_id,"
+            " batch_no=excluded.batch_no, last_seen=excluded.last_seen,"
+            " attempts=CASE WHEN status='quarantined' THEN attempts + 1 ELSE 1 END,"
+            " first_seen=CASE WHEN status='quarantined' THEN first_seen ELSE excluded.first_seen END,"
+            " status='quarantined', resolved_run=NULL",
+            (key, payload, issue.rule, issue.field, issue.message, run_id, batch_no),
+        )
+
+    def resolve(self, run_id: int, keys: list[str]) -> int:
+        """Mark quarantined records that have now committed as resolved."""
+        before = self.conn.raw.total_changes()
+        self.conn.raw.executemany(
+            "UPDATE sqlbatch_quarantine SET status='resolved', resolved_run=?,"
+            " last_seen=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE record_key=? AND status='quarantined'",
+            [(run_id, k) for k in keys],
+        )
+        return self.conn.raw.total_changes() - before
+
+    def quarantined_keys(self) -> set[str]:
+        try:
+            return {r[0] for r in self.conn.raw.execute(
+                "SELECT record_key FROM sqlbatch_quarantine WHERE status='quarantined'")}
+        except Exception:  # noqa: BLE001 - table not created yet
+            return set()
+
+    def last_run(self, job: str) -> dict[str, Any] | None:
+        rows = list(self.conn.execute(
+            "SELECT * FROM sqlbatch_runs WHERE job=? ORDER BY run_id DESC LIMIT 1", (job,)))
+        return rows[0].asdict() if rows else None
+
+    def last_cursor(self, job: str) -> str | None:
+        """Newest cursor reached by any committed batch of ``job`` (for ``--since``)."""
+        return self.conn.query_value(
+            "SELECT max(b.cursor) FROM sqlbatch_batches b JOIN sqlbatch_runs r USING(run_id)"
+            " WHERE r.job=? AND b.status IN ('committed', 'partial')",
+            (job,),
+        )
+
+
+def _now(conn: Connection) -> str:
+    return conn.query_value("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')")
+
+
+def table_exists(conn: Connection, name: str) -> bool:
+    return bool(conn.query_value("SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", (name,)))

@@ -1,0 +1,601 @@
+"""The batch processor: records in, batches out, each a unit of work of its own.
+
+    records ─▶ prepare/record validators ─▶ batches of N ─▶ unit of work per batch
+            ─▶ apply ─▶ batch validators ─▶ keep │ isolate (bisect) │ skip-batch
+            ─▶ journal rows in the same transaction ─▶ commit (every batch, or grouped)
+
+Commit groups: with ``commit_interval_ms=0`` every batch commits on its own. With a bound,
+consecutive batches share one durable commit (each still undone on its own through its
+strategy) until the bound is reached; the journal rows and the cursor are in the same
+commit, so a crash loses only whole batches that a rerun redoes (DESIGN §3.1, §3.6).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import apsw
+
+from ._backup import backup
+from ._connection import Connection
+from ._errors import ConfigurationError, SqlbatchError, TransactionLost
+from ._isolate import FATAL_ERRORS, BatchRunner, Item, RecordFailed, Settled
+from ._journal import BatchRow, Journal
+from ._metrics import Metrics
+from ._retry import RETRYABLE, RetryPolicy
+from .strategies import resolve_strategy, strategy_name
+from .validators import BatchContext, Issue, run_all
+
+__all__ = ["Processor", "ProcessorAborted", "QuarantinedRecord", "RecordFailed", "RunResult"]
+
+
+@dataclass(frozen=True)
+class QuarantinedRecord:
+    record_key: str
+    batch: int | None
+    rule: str
+    reason: str
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"record_key": self.record_key, "batch": self.batch, "rule": self.rule, "reason": self.reason, "field": self.field}
+
+
+@dataclass
+class RunResult:
+    run_id: int | None
+    status: str
+    mode: str
+    strategy: str
+    batch_size: int
+    on_failure: str
+    metrics: Metrics
+    quarantined: list[QuarantinedRecord] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    error: str | None = None
+    dry_run: bool = False
+    backup_path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        m = self.metrics
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "mode": self.mode,
+            "strategy": self.strategy,
+            "on_failure": self.on_failure,
+            "batch_size": self.batch_size,
+            "dry_run": self.dry_run,
+            **{k: v for k, v in m.to_dict().items()},
+            "quarantined": [q.to_dict() for q in self.quarantined],
+            "warnings": [{"record_key": w.record, "rule": w.rule, "field": w.field, "message": w.message} for w in self.warnings[:100]],
+            "error": self.error,
+            "backup": self.backup_path,
+        }
+
+
+class ProcessorAborted(SqlbatchError):
+    """A fatal error stopped the run; committed batches stay and a rerun resumes."""
+
+    def __init__(self, message: str, result: RunResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def _default_key(record: Any) -> str:
+    key = getattr(record, "key", None)
+    return str(key) if key is not None else str(record)
+
+
+def _default_payload(record: Any) -> str | None:
+    value = getattr(record, "payload", record)
+    try:
+        return json.dumps(value, default=str, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+@dataclass
+class _Batch:
+    no: int
+    items: list[Item]
+    rejected: list[tuple[Item, Issue]]
+    settled: Settled | None = None
+
+
+class Processor:
+    """Applies records in batches with failure isolation, quarantine, journal and metrics.
+
+    ``apply(uow, prepared_records) -> outcomes | None`` writes one batch through the unit of
+    work; ``outcomes`` (one of ``"added"``, ``"updated"``, ``"unchanged"`` per record) feeds
+    the counts. ``prepare(record)`` (optional) turns a raw record into what ``apply`` gets
+    and may raise :class:`RecordFailed`; record validators run before it.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        apply: Callable[[Any, list[Any]], Sequence[str] | None],
+        *,
+        batch_size: int = 50,
+        strategy: Any = "memory",
+        on_failure: str = "isolate",
+        prepare: Callable[[Any], Any] | None = None,
+        record_validators: Sequence[Callable[[Any], Any]] = (),
+        batch_validators: Sequence[Callable[[BatchContext], Any]] = (),
+        final_validators: Sequence[Callable[[Connection], Any]] = (),
+        key: Callable[[Any], str] = _default_key,
+        payload: Callable[[Any], str | None] = _default_payload,
+        cursor: Callable[[Any], str | None] | None = None,
+        validation_budget_ms: float = 200.0,
+        commit_interval_ms: float = 0.0,
+        all_or_nothing: bool = False,
+        backup_dir: str | Path | None = None,
+        backup_retention: int = 3,
+        retry: RetryPolicy | None = None,
+        job: str = "default",
+        progress: Callable[[int], None] | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        if not callable(apply):
+            raise ConfigurationError(f"Processor(apply={apply!r}): apply must be callable")
+        if batch_size < 1:
+            raise ConfigurationError(f"Processor(batch_size={batch_size}): must be >= 1")
+        if on_failure not in ("isolate", "skip-batch"):
+            raise ConfigurationError(f"Processor(on_failure={on_failure!r}): use 'isolate' or 'skip-batch'")
+        if commit_interval_ms < 0:
+            raise ConfigurationError(f"Processor(commit_interval_ms={commit_interval_ms}): must be >= 0")
+        self.conn, self.apply, self.batch_size = conn, apply, batch_size
+        self.strategy = resolve_strategy(strategy)
+        self.strategy_name = strategy_name(self.strategy)
+        self.on_failure, self.prepare = on_failure, prepare
+        self.record_validators, self.batch_validators = list(record_validators), list(batch_validators)
+        self.final_validators = list(final_validators)
+        self.key, self.payload, self.cursor = key, payload, cursor
+        self.budget_ms, self.commit_interval = validation_budget_ms, commit_interval_ms / 1000.0
+        self.all_or_nothing = all_or_nothing
+        self.backup_dir = Path(backup_dir) if backup_dir else None
+        self.backup_retention = backup_retention
+        self.retry = retry or RetryPolicy()
+        self.job, self.progress, self.clock = job, progress, clock
+        self.journal = Journal(conn)
+        self.runner = BatchRunner(conn, apply, self.batch_validators, self.strategy, on_failure, validation_budget_ms, clock)
+
+    # -- public ------------------------------------------------------------------------------
+    def run(self, records: Iterable[Any], *, source: str | None = None, dry_run: bool = False, resume: bool = True) -> RunResult:
+        """Process every record; returns the result, raises :class:`ProcessorAborted` on a fatal error."""
+        started = self.clock()
+        mode = "all-or-nothing" if self.all_or_nothing else "batched"
+        result = RunResult(None, "running", mode, self.strategy_name, self.batch_size, self.on_failure, Metrics(), dry_run=dry_run)
+        self._quarantined_before: set[str] = set()
+        if self.conn.in_transaction:
+            raise ConfigurationError("Processor.run(): the connection is inside a transaction; commit it first")
+        skip_to = 0
+        try:
+            self.retry.call(lambda: self._start(result, source, dry_run))
+            if resume and not dry_run:
+                skip_to = self._resume_point(result, source)
+            if self.all_or_nothing:
+                self._run_all_or_nothing(records, result, dry_run, skip_to)
+            else:
+                self._run_batched(records, result, dry_run, skip_to)
+        except FATAL_ERRORS + (KeyboardInterrupt,) as exc:
+            result.metrics.duration_s = self.clock() - started
+            self._abort(result, exc, dry_run)
+            raise ProcessorAborted(result.error or str(exc), result) from exc
+        result.metrics.duration_s = self.clock() - started
+        return result
+
+    # -- start, resume, finish ------------------------------------------------------------------
+    def _start(self, result: RunResult, source: str | None, dry_run: bool) -> None:
+        raw = self.conn.raw
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            self.journal.ensure()
+            result.run_id = self.journal.start_run(
+                job=self.job, source=source, mode=result.mode, strategy=result.strategy,
+                on_failure=self.on_failure, batch_size=self.batch_size, status="running",
+            )
+            self._quarantined_before = self.journal.quarantined_keys()
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        if not dry_run:
+            raw.execute("COMMIT")
+
+    def _resume_point(self, result: RunResult, source: str | None) -> int:
+        """Position reached by an interrupted earlier run of the same job and source."""
+        row = self.conn.raw.execute(
+            "SELECT run_id, last_position FROM sqlbatch_runs WHERE job=? AND source IS ? AND run_id<?"
+            " ORDER BY run_id DESC LIMIT 1",
+            (self.job, source, result.run_id),
+        ).fetchall()
+        if not row:
+            return 0
+        prev_id, _ = row[0]
+        status = self.conn.query_value("SELECT status FROM sqlbatch_runs WHERE run_id=?", (prev_id,))
+        if status not in ("running", "aborted"):
+            return 0
+        reached = self.conn.query_value(
+            "SELECT max(last_position) FROM sqlbatch_batches WHERE run_id=?", (prev_id,)
+        )
+        if reached:
+            self._write(lambda: self.journal.update_run(result.run_id, resumed_from=prev_id))  # type: ignore[arg-type]
+        return int(reached or 0)
+
+    def _write(self, func: Callable[[], None]) -> None:
+        def once() -> None:
+            with self.conn:
+                func()
+
+        self.retry.call(once)
+
+    def _finish(self, result: RunResult, dry_run: bool) -> None:
+        m = result.metrics
+        if result.status == "running":
+            result.status = "completed" if not result.quarantined else "completed_with_quarantine"
+        if dry_run:
+            return
+        self._write(lambda: self.journal.finish_run(
+            result.run_id, result.status, m.to_dict(),  # type: ignore[arg-type]
+            records_total=m.records_total, records_committed=m.records_committed,
+            records_quarantined=m.records_quarantined, batches_committed=m.batches_succeeded,
+            batches_failed=m.batches_failed, error=result.error,
+        ))
+
+    def _abort(self, result: RunResult, exc: BaseException, dry_run: bool) -> None:
+        raw = self.conn.raw
+        if not raw.get_autocommit():
+            try:
+                raw.execute("ROLLBACK")
+            except apsw.Error:
+                pass
+        if self.conn._active_unit is not None:  # a unit of work left open by the failure
+            self.conn._active_unit = None
+            self.conn._capture_owner = None
+        result.status = "aborted"
+        result.error = _describe_fatal(exc)
+        if dry_run or result.run_id is None:
+            return
+        try:
+            self._write(lambda: self.journal.finish_run(
+                result.run_id, "aborted", result.metrics.to_dict(), error=result.error,  # type: ignore[arg-type]
+                records_total=result.metrics.records_total,
+                records_committed=result.metrics.records_committed,
+                records_quarantined=result.metrics.records_quarantined,
+            ))
+        except (apsw.Error, SqlbatchError):
+            pass  # the journal row stays "running"; a rerun treats it as interrupted
+
+    # -- batched mode --------------------------------------------------------------------------
+    def _batches(self, records: Iterable[Any], result: RunResult, skip_to: int) -> Iterator[_Batch]:
+        it = iter(records)
+        position = 0
+        batch_no = 0
+        while True:
+            chunk = list(islice(it, self.batch_size))
+            if not chunk:
+                return
+            items: list[Item] = []
+            rejected: list[tuple[Item, Issue]] = []
+            for record in chunk:
+                position += 1
+                result.metrics.records_total += 1
+                pos = getattr(record, "position", position)
+                if pos <= skip_to:
+                    result.metrics.records_resumed += 1
+                    continue
+                item = Item(self.key(record), record, record, pos, self.cursor(record) if self.cursor else None)
+                issues = run_all(self.record_validators, record)
+                errors = [i for i in issues if i.severity == "error"]
+                if not errors and self.prepare is not None:
+                    try:
+                        item.prepared = self.prepare(record)
+                    except RecordFailed as exc:
+                        errors = [exc.issue]
+                if errors:
+                    rejected.append((item, _with_key(errors[0], item.key)))
+                else:
+                    items.append(item)
+                    result.warnings.extend(_with_key(i, item.key) for i in issues)
+            if items or rejected:
+                batch_no += 1
+                yield _Batch(batch_no, items, rejected)
+
+    def _run_batched(self, records: Iterable[Any], result: RunResult, dry_run: bool, skip_to: int) -> None:
+        group: list[_Batch] = []
+        group_started = 0.0
+        for batch in self._batches(records, result, skip_to):
+            group.append(batch)
+            if len(group) == 1:
+                group_started = self.clock()
+            self.retry.call(lambda: self._apply_group(group, result), on_retry=lambda e: self._lost_group(group, result))
+            if not dry_run and self.clock() - group_started >= self.commit_interval:
+                self._commit_group(group, result)
+                group = []
+            if self.progress:
+                self.progress(len(batch.items) + len(batch.rejected))
+        if group and not dry_run:
+            self._commit_group(group, result)
+        if not dry_run:
+            self._run_final_checks(result)
+        else:
+            self._merge(group, result)
+            if self.conn.in_transaction:
+                self.conn.raw.execute("ROLLBACK")
+        self._finish(result, dry_run)
+
+    def _apply_group(self, group: list[_Batch], result: RunResult) -> None:
+        """Apply the group's pending batches; replays all of them when the transaction is new."""
+        raw = self.conn.raw
+        fresh = raw.get_autocommit()
+        pending = group if fresh else group[-1:]
+        if fresh:
+            raw.execute("BEGIN IMMEDIATE")
+        try:
+            for batch in pending:
+                try:
+                    batch.settled = self.runner.settle(batch.items, batch.no)
+                except TransactionLost:
+                    self._recover_lost(group, batch, result)
+                self._journal_batch(batch, result)
+        except RETRYABLE:
+            self._rollback_quietly()
+            raise
+
+    def _recover_lost(self, group: list[_Batch], lost: _Batch, result: RunResult) -> None:
+        """A record ended the whole transaction (``RAISE(ROLLBACK)``): redo, one record at a time.
+
+        The batches before ``lost`` are replayed in a new transaction (they pass again: the
+        work is deterministic), then ``lost`` is settled record by record; each time a record
+        ends the transaction again it is quarantined with the original error and the records
+        already kept are replayed.
+        """
+        result.metrics.retries += 1
+        self._rollback_quietly()
+        raw = self.conn.raw
+        done: list[Item] = []
+        out = Settled()
+
+        def restart() -> None:
+            raw.execute("BEGIN IMMEDIATE")
+            for batch in group:
+                if batch is lost:
+                    break
+                batch.settled = self.runner.settle(batch.items, batch.no)
+                self._journal_batch(batch, result)
+            if done:
+                self.runner.settle(done, lost.no)
+
+        restart()
+        for item in lost.items:
+            try:
+                part = self.runner.settle([item], lost.no)
+            except TransactionLost as exc:
+                self._rollback_quietly()
+                cause = exc.__cause__ or exc
+                out.quarantined.append((item, Issue("transaction_rollback", f"the record made SQLite end the transaction: {cause}", item.key)))
+                out.first_error = out.first_error or str(cause)
+                restart()
+                continue
+            done.extend(part.committed)
+            out.committed.extend(part.committed)
+            out.outcomes.extend(part.outcomes)
+            out.quarantined.extend(part.quarantined)
+            out.warnings.extend(part.warnings)
+            out.first_error = out.first_error or part.first_error
+        out.attempts = len(lost.items) + 1
+        lost.settled = out
+
+    def _lost_group(self, group: list[_Batch], result: RunResult) -> None:
+        result.metrics.retries += 1
+        for batch in group:
+            batch.settled = None
+
+    def _rollback_quietly(self) -> None:
+        if self.conn._active_unit is not None:
+            self.conn._active_unit = None
+            self.conn._capture_owner = None
+        if self.conn.in_transaction:
+            self.conn.raw.execute("ROLLBACK")
+
+    def _commit_group(self, group: list[_Batch], result: RunResult) -> None:
+        t0 = self.clock()
+
+        def commit() -> None:
+            if not self.conn.in_transaction:  # lost to a retry: replay first
+                self._apply_group(group, result)
+            self.journal.update_run(result.run_id, **self._progress_fields(group, result))  # type: ignore[arg-type]
+            self.conn.raw.execute("COMMIT")
+
+        self.retry.call(commit, on_retry=lambda e: (self._rollback_quietly(), self._lost_group(group, result)))
+        result.metrics.commit_ms += (self.clock() - t0) * 1000
+        result.metrics.commits += 1
+        self._merge(group, result)
+
+    def _progress_fields(self, group: list[_Batch], result: RunResult) -> dict[str, Any]:
+        cursors = [b.settled and _max_cursor(b.settled.committed) for b in group]
+        cursors = [c for c in cursors if c]
+        positions = [it.position for b in group for it, _ in [*((i, None) for i in b.items), *b.rejected]]
+        fields: dict[str, Any] = {}
+        if positions:
+            fields["last_position"] = max(positions)
+        if cursors:
+            fields["cursor"] = max(cursors)
+        return fields
+
+    def _merge(self, group: list[_Batch], result: RunResult) -> None:
+        m = result.metrics
+        for batch in group:
+            s = batch.settled
+            if s is None:
+                continue
+            m.batch_count += 1
+            if s.first_error or (s.quarantined and self.on_failure == "skip-batch"):
+                m.batches_failed += 1
+                m.batch_errors.append(f"batch {batch.no}: {s.first_error or 'failed'}")
+            else:
+                m.batches_succeeded += 1
+            m.bisection_passes += max(0, s.attempts - 1)
+            m.validation_over_budget += int(s.over_budget)
+            m.warnings += len(s.warnings)
+            for outcome in s.outcomes:
+                if outcome == "added":
+                    m.records_added += 1
+                elif outcome == "updated":
+                    m.records_updated += 1
+                elif outcome == "unchanged":
+                    m.records_unchanged += 1
+            m.records_committed += sum(1 for o in s.outcomes if o != "unchanged")
+            for name, value in s.timings.items():
+                setattr(m, f"{name}_ms", getattr(m, f"{name}_ms") + value * 1000)
+            for item, issue in [*batch.rejected, *s.quarantined]:
+                m.records_quarantined += 1
+                result.quarantined.append(QuarantinedRecord(item.key, batch.no, issue.rule, issue.message, issue.field))
+            result.warnings.extend(s.warnings)
+
+    def _journal_batch(self, batch: _Batch, result: RunResult) -> None:
+        s = batch.settled
+        assert s is not None and result.run_id is not None
+        j = self.journal
+        bad = [*batch.rejected, *s.quarantined]
+        every = [*batch.items, *(i for i, _ in batch.rejected)]
+        outcomes = s.outcomes
+        status = "committed" if not bad else ("partial" if s.committed else "failed")
+        j.add_batch(BatchRow(
+            result.run_id, batch.no, status, len(every), len(s.committed), len(bad),
+            added=outcomes.count("added"), updated=outcomes.count("updated"), unchanged=outcomes.count("unchanged"),
+            attempts=s.attempts,
+            first_key=every[0].key if every else None, last_key=every[-1].key if every else None,
+            first_position=min((i.position for i in every), default=None),
+            last_position=max((i.position for i in every), default=None),
+            cursor=_max_cursor(s.committed),
+            checkpoint_ms=s.timings["checkpoint"] * 1000, apply_ms=s.timings["apply"] * 1000,
+            validate_ms=s.timings["validate"] * 1000, commit_ms=s.timings["commit"] * 1000,
+            rollback_ms=s.timings["rollback"] * 1000, validation_over_budget=s.over_budget,
+            error=s.first_error,
+        ))
+        issues = [issue for _, issue in bad] + s.warnings
+        if s.over_budget:
+            issues.append(Issue("validation_timeout", f"validation exceeded its budget of {self.budget_ms:g} ms", severity="warning"))
+        if issues:
+            j.add_issues(result.run_id, batch.no, issues)
+        for item, issue in bad:
+            j.quarantine(result.run_id, batch.no, item.key, self.payload(item.record), issue)
+        if self._quarantined_before:
+            resolved = [it.key for it in s.committed if it.key in self._quarantined_before]
+            if resolved:
+                result.metrics.records_resolved += j.resolve(result.run_id, resolved)
+
+    def _run_final_checks(self, result: RunResult) -> None:
+        if not self.final_validators:
+            return
+        issues = run_all(self.final_validators, self.conn)
+        if issues:
+            result.warnings.extend(issues)
+            result.status = "completed_with_errors" if any(i.severity == "error" for i in issues) else result.status
+            self._write(lambda: self.journal.add_issues(result.run_id, None, issues))  # type: ignore[arg-type]
+
+    # -- all-or-nothing mode (the seed behaviour behind ENABLE_BATCH_PROCESSING=false) --------
+    def _run_all_or_nothing(self, records: Iterable[Any], result: RunResult, dry_run: bool, skip_to: int) -> None:
+        if not dry_run:
+            path = backup(self.conn, self.backup_dir, self.backup_retention)
+            result.backup_path = str(path) if path else None
+        raw = self.conn.raw
+        if raw.get_autocommit():
+            raw.execute("BEGIN IMMEDIATE")
+        failures: list[tuple[Item, Issue, int]] = []
+        outcomes: list[str] = []
+        items_all: list[Item] = []
+        uow = self.conn.unit_of_work(self.strategy, name="all-or-nothing").begin()
+        try:
+            for batch in self._batches(records, result, skip_to):
+                failures.extend((it, iss, batch.no) for it, iss in batch.rejected)
+                result.metrics.batch_count += 1
+                try:
+                    got = self.apply(uow, [it.prepared for it in batch.items])
+                except RecordFailed as exc:
+                    failures.append((Item(exc.issue.record or "?", None, None, 0), exc.issue, batch.no))
+                    got = None
+                except FATAL_ERRORS:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - fails the whole run, named by batch
+                    for it in batch.items:
+                        failures.append((it, Issue(type(exc).__name__, str(exc), it.key), batch.no))
+                    got = None
+                if got is not None:
+                    outcomes.extend(got)
+                items_all.extend(batch.items)
+                if self.progress:
+                    self.progress(len(batch.items) + len(batch.rejected))
+            if not failures and self.batch_validators:
+                ctx = BatchContext(self.conn, uow, [i.record for i in items_all], [i.key for i in items_all], 0)
+                for issue in run_all(self.batch_validators, ctx):
+                    if issue.severity == "error":
+                        failures.append((Item(issue.record or "-", None, None, 0), issue, 0))
+                    else:
+                        result.warnings.append(issue)
+        except BaseException:
+            if uow.state == "active":
+                uow.rollback()
+            raise
+        m = result.metrics
+        if failures or dry_run:
+            uow.rollback()
+            if self.conn.in_transaction:
+                raw.execute("ROLLBACK")
+            if failures:
+                result.status = "rolled_back"
+                m.batches_failed = m.batch_count
+                for item, issue, no in failures:
+                    m.records_quarantined += 1
+                    result.quarantined.append(QuarantinedRecord(item.key, no, issue.rule, issue.message, issue.field))
+                m.batch_errors.append(f"run rolled back: {len(failures)} failing record(s)")
+            self._count(outcomes, m, dry_run and not failures)
+            if not dry_run:
+                self._write(lambda: self.journal.add_issues(result.run_id, None, [i for _, i, _ in failures]))  # type: ignore[arg-type]
+        else:
+            uow.commit()
+            raw.execute("COMMIT")
+            m.batches_succeeded = m.batch_count
+            self._count(outcomes, m, True)
+        self._finish(result, dry_run)
+
+    @staticmethod
+    def _count(outcomes: list[str], m: Metrics, committed: bool) -> None:
+        m.records_added += outcomes.count("added")
+        m.records_updated += outcomes.count("updated")
+        m.records_unchanged += outcomes.count("unchanged")
+        if committed:
+            m.records_committed += len(outcomes) - outcomes.count("unchanged")
+
+
+def _with_key(issue: Issue, key: str) -> Issue:
+    if issue.record == key:
+        return issue
+    return Issue(issue.rule, issue.message, key, issue.field, issue.severity)
+
+
+def _max_cursor(items: list[Item]) -> str | None:
+    cursors = [i.cursor for i in items if i.cursor]
+    return max(cursors) if cursors else None
+
+
+def _describe_fatal(exc: BaseException) -> str:
+    if isinstance(exc, apsw.FullError):
+        return "the disk is full (SQLITE_FULL): free space, then run again; committed batches are kept"
+    if isinstance(exc, RETRYABLE):
+        return "the database stayed locked by another process beyond the retry budget: run again later; committed batches are kept"
+    if isinstance(exc, apsw.IOError):
+        return f"an I/O error stopped the run ({exc}): check the disk, then run again; committed batches are kept"
+    if isinstance(exc, apsw.ReadOnlyError):
+        return "the database is read-only: give a writable file"
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted: run again to resume; committed batches are kept"
+    return f"{type(exc).__name__}: {exc}; committed batches are kept, run again to resume"

@@ -1,0 +1,43 @@
+"""Settings from environment variables and ``.env`` (pydantic-settings), DESIGN §4."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ._errors import ConfigurationError
+
+__all__ = ["Settings", "load_settings"]
+
+
+class Settings(BaseSettings):
+    """The variables the plan fixed; bad values fail at start-up naming the variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False)
+
+    enable_batch_processing: bool = True
+    batch_size: int = Field(50, ge=1, le=100_000)
+    batch_validation_timeout: float = Field(200, gt=0, description="milliseconds")
+    rollback_strategy: Literal["memory", "savepoint", "session"] = "memory"
+    on_batch_failure: Literal["isolate", "skip-batch"] = "isolate"
+    commit_interval_ms: float = Field(0, ge=0, description="0 = commit every batch")
+    max_retry_seconds: float = Field(30, ge=0)
+    backup_retention: int = Field(3, ge=1)
+    congress_api_key: SecretStr | None = None
+    congress_api_base_url: str = "https://api.congress.gov/v3"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning a validation error into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "?"
+            value = err.get("input")
+            shown = "<hidden>" if "KEY" in name else repr(value)
+            problems.append(f"{name}={shown}: {err['msg']}")
+        raise ConfigurationError("bad setting: " + "; ".join(problems)) from None
