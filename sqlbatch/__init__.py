@@ -38,7 +38,7 @@ __all__ = [
 from ._journal import Journal  # noqa: E402
 from ._metrics import Metrics  # noqa: E402
 from ._retry import RetryPolicy  # noqa: E402
-from .processor import Processor, ProcessorAborted, QuarantinedRecord, RecordFailed, RunResult  # noqa: E402
+from .processor import Prepared, Processor, ProcessorAborted, QuarantinedRecord, RecordFailed, RunResult  # noqa: E402
 from .settings import Settings, load_settings  # noqa: E402
 from .validators import (  # noqa: E402
     BatchContext,
@@ -58,6 +58,7 @@ __all__ += [
     "Issue",
     "Journal",
     "Metrics",
+    "Prepared",
     "Processor",
     "ProcessorAborted",
     "PydanticRecord",

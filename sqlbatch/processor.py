@@ -32,7 +32,15 @@ from ._retry import RETRYABLE, RetryPolicy
 from .strategies import resolve_strategy, strategy_name
 from .validators import BatchContext, Issue, run_all
 
-__all__ = ["Processor", "ProcessorAborted", "QuarantinedRecord", "RecordFailed", "RunResult"]
+__all__ = ["Prepared", "Processor", "ProcessorAborted", "QuarantinedRecord", "RecordFailed", "RunResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What ``prepare`` may return to pass warnings (or errors) along with the value."""
+
+    value: Any
+    issues: Sequence[Issue] = ()
 
 
 @dataclass(frozen=True)
@@ -296,9 +304,15 @@ class Processor:
                 errors = [i for i in issues if i.severity == "error"]
                 if not errors and self.prepare is not None:
                     try:
-                        item.prepared = self.prepare(record)
+                        prepared = self.prepare(record)
                     except RecordFailed as exc:
                         errors = [exc.issue]
+                    else:
+                        if isinstance(prepared, Prepared):
+                            issues = [*issues, *prepared.issues]
+                            errors = [i for i in prepared.issues if i.severity == "error"]
+                            prepared = prepared.value
+                        item.prepared = prepared
                 if errors:
                     rejected.append((item, _with_key(errors[0], item.key)))
                 else:

@@ -43,9 +43,13 @@ class RawRecord:
 
 
 def unwrap(value: Any) -> Any:
-    """Remove the API's ``{"committeeMeeting": {...}}`` wrapper when present."""
-    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("committeeMeeting"), dict):
-        return value["committeeMeeting"]
-    if isinstance(value, dict) and isinstance(value.get("committeeMeeting"), dict) and "request" in value:
+    """Remove the API's ``{"committeeMeeting": {...}}`` wrapper when present.
+
+    Unwrapped: an object whose only key is ``committeeMeeting``, or a whole API response
+    (``committeeMeeting`` next to ``request``). Anything else is returned unchanged.
+    """
+    if not isinstance(value, dict) or not isinstance(value.get("committeeMeeting"), dict):
+        return value
+    if len(value) == 1 or "request" in value:
         return value["committeeMeeting"]
     return value

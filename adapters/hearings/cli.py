@@ -1,0 +1,177 @@
+"""``hearings-update``: a thin command line over :mod:`adapters.hearings.updater` (DESIGN §5).
+
+Exit codes: 0 completed, every record committed or unchanged; 1 completed with records
+quarantined (or an all-or-nothing run rolled back); 2 usage or configuration error, nothing
+applied; 3 aborted by a fatal error (committed batches stay; a rerun resumes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sqlbatch import ConfigurationError, OpenError, ProcessorAborted, RetryPolicy, RunResult, connect, load_settings
+
+from . import report
+from .schema import SchemaMismatch
+from .sources import SourceError, read_path, read_sample
+from .sources.record import RawRecord
+from .updater import UpdateOptions, prepare_database, run_update
+
+EXIT_OK, EXIT_QUARANTINE, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called or configured: exit 2, nothing applied."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _day(text: str) -> str:
+    try:
+        return date.fromisoformat(text[:10]).isoformat() if len(text) >= 10 else date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2025-09-01, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hearings-update", description="Daily Congress.gov committee-meeting update into SQLite.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="apply an update (default source: the bundled real sample)")
+    run.add_argument("--db", required=True, help="SQLite file (created if new)")
+    run.add_argument("--source", default="sample", help="sample | api | PATH (NDJSON, JSON array or directory)")
+    run.add_argument("--batch-size", type=_positive)
+    run.add_argument("--strategy", choices=["memory", "savepoint", "session"])
+    run.add_argument("--on-failure", choices=["isolate", "skip-batch"])
+    run.add_argument("--all-or-nothing", action="store_true", help="one transaction for everything (the old way)")
+    run.add_argument("--congress", type=_positive, default=119)
+    run.add_argument("--since", type=_day, help="API: meetings updated since DATE (default: last run's cursor)")
+    run.add_argument("--dry-run", action="store_true", help="everything but the final commit")
+    run.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    for name, text in (("status", "recent runs and quarantine counts"), ("quarantine", "quarantined records")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--db", required=True)
+        p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "run":
+            return _run(args)
+        return _show(args)
+    except UsageError as exc:
+        _say(f"hearings-update: error: {exc}")
+        return EXIT_USAGE
+    except (ConfigurationError, OpenError, SourceError, SchemaMismatch) as exc:
+        _say(f"hearings-update: error: {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _say("hearings-update: interrupted; committed batches are kept, run again to resume")
+        return EXIT_FATAL
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _options(args: argparse.Namespace) -> UpdateOptions:
+    settings = load_settings()
+    return UpdateOptions(
+        batch_size=args.batch_size or settings.batch_size,
+        strategy=args.strategy or settings.rollback_strategy,
+        on_failure=args.on_failure or settings.on_batch_failure,
+        all_or_nothing=args.all_or_nothing or not settings.enable_batch_processing,
+        dry_run=args.dry_run,
+        validation_budget_ms=settings.batch_validation_timeout,
+        commit_interval_ms=settings.commit_interval_ms,
+        backup_retention=settings.backup_retention,
+        retry=RetryPolicy(max_seconds=settings.max_retry_seconds),
+    )
+
+
+def _records(args: argparse.Namespace, conn: Any) -> tuple[Iterable[RawRecord], str]:
+    source = args.source
+    if source == "sample":
+        return read_sample(), "sample"
+    if source == "api":
+        from .api_source import api_records
+
+        return api_records(conn, congress=args.congress, since=args.since), f"api:{args.congress}"
+    path = Path(source)
+    if not path.exists():
+        raise SourceError(f"source {source!r} does not exist: give 'sample', 'api' or an existing file or folder")
+    return read_path(path), str(path.resolve())
+
+
+def _run(args: argparse.Namespace) -> int:
+    options = _options(args)
+    conn = connect(args.db)
+    try:
+        prepare_database(conn)
+        records, source = _records(args, conn)
+        show_progress = not (args.json or args.quiet) and sys.stderr.isatty()
+        with report.progress(show_progress) as tick:
+            try:
+                result = run_update(conn, _checked(records), options, source=source, progress=tick)
+            except ProcessorAborted as exc:
+                _emit(args, exc.result)
+                _say(f"hearings-update: aborted: {exc}")
+                return EXIT_FATAL
+    finally:
+        if conn._active_unit is None:
+            conn.close()
+    _emit(args, result)
+    if result.status == "rolled_back" or result.quarantined:
+        return EXIT_QUARANTINE
+    return EXIT_OK
+
+
+def _checked(records: Iterable[RawRecord]) -> Iterator[RawRecord]:
+    yield from records
+
+
+def _emit(args: argparse.Namespace, result: RunResult) -> None:
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    elif not args.quiet:
+        print(report.summary(result))
+
+
+def _show(args: argparse.Namespace) -> int:
+    if not Path(args.db).exists():
+        raise OpenError(f"no database at {args.db!r}: run 'hearings-update run --db {args.db}' first")
+    conn = connect(args.db, create=False)
+    try:
+        data = report.status(conn) if args.command == "status" else report.quarantine(conn)
+    finally:
+        conn.close()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        print(report.render(args.command, data))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

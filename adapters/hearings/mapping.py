@@ -1,0 +1,450 @@
+"""A parsed meeting → the rows of the earlier system's schema: pure functions, no database.
+
+Conventions (chosen to match the earlier database where it was right, measured on the
+1,027 meetings it holds: every hearing column is reproduced exactly):
+
+- ``hearing_date`` and ``hearing_date_only``: the date part ``YYYY-MM-DD``;
+  ``hearing_time``: ``HH:MM:SS`` (kept, not dropped), both in UTC as the API gives them.
+- ``update_date``: ``YYYY-MM-DD HH:MM:SS`` (UTC).
+- ``url``: the payload's when it has one, else
+  ``https://api.congress.gov/v3/committee-meeting/{congress}/{chamber}/{eventId}?format=json``.
+- ``location``: readable text, ``"Room 2154, Rayburn House Office Building"``, the field
+  address, or ``WEBEX`` for virtual meetings (the API's ``----------`` building is dropped).
+- ``jacket_number``: the first ``hearingTranscript[].jacketNumber``.
+- Committees: in payload order, duplicates dropped, **every listed committee primary**. The
+  API documents ``committees`` as "the committees or subcommittees that held the meeting"
+  and has no primary flag, and the earlier database marks all of them primary (216 of its
+  joint meetings); ``first_only_primary=True`` marks only the first.
+- Witnesses: deduplicated by :func:`witness_key` (honorifics stripped, whitespace
+  collapsed, casefolded name + organisation), appearance order 1..n after deduplication.
+  ``full_name`` is the cleaned display name (:func:`clean_name`); ``first_name`` /
+  ``last_name`` come from :func:`split_name`; position and organization are stored as given.
+- Witness documents are attached to the witness their file name names (the House's
+  ``...-Wstate-LastnameF-YYYYMMDD.pdf`` convention, the only place the API says whose
+  document it is) when exactly one witness matches; the others are meeting-level
+  supporting documents with the API's ``documentType``.
+- Meeting documents → ``supporting_documents`` (``documentType`` as given, ``name`` as title).
+- Videos → ``supporting_documents`` with ``document_type='Video'``, title = video name.
+- Transcripts → ``hearing_transcripts`` (jacket number, API URL as ``document_url``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from .models import Location, Meeting, RecordInvalid
+from .rules import parse_api_datetime
+
+__all__ = [
+    "WITNESS_DOCUMENT_TYPES",
+    "CommitteeLink",
+    "DocumentRow",
+    "MeetingRows",
+    "TranscriptRow",
+    "WitnessRow",
+    "api_url",
+    "clean_name",
+    "location_text",
+    "meeting_rows",
+    "split_name",
+    "supporting_source",
+    "witness_document_type",
+    "witness_key",
+]
+
+WITNESS_DOCUMENT_TYPES = (
+    "Statement",
+    "Biography",
+    "Truth Statement",
+    "Questions for Record",
+    "Supplemental",
+)
+
+_API_WITNESS_TYPES = {
+    "witness statement": "Statement",
+    "statement": "Statement",
+    "witness biography": "Biography",
+    "biography": "Biography",
+    "witness truth in testimony": "Truth Statement",
+    "truth in testimony": "Truth Statement",
+    "truth statement": "Truth Statement",
+    "witness supporting document": "Supplemental",
+    "supplemental": "Supplemental",
+    "questions for record": "Questions for Record",
+    "questions for the record": "Questions for Record",
+}
+
+VIDEO_DOCUMENT_TYPE = "Video"
+GENERIC_DOCUMENT_TYPE = "Generic Document"
+WITNESS_DOCUMENT_FALLBACK = "Witness Document"
+
+
+# -- rows ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CommitteeLink:
+    """A ``hearing_committees`` link by the committee's ``system_code``."""
+
+    system_code: str
+    is_primary: bool
+    index: int  # position in the payload's committees (for error messages)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRow:
+    """A ``witness_documents`` or ``supporting_documents`` row's own columns."""
+
+    document_type: str
+    title: str | None = None
+    document_url: str | None = None
+    format_type: str | None = None
+    description: str | None = None  # supporting documents only
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessRow:
+    """One witness of the meeting, after deduplication, with its appearance and documents."""
+
+    key: str
+    raw_name: str
+    full_name: str
+    first_name: str | None
+    last_name: str | None
+    organization: str | None
+    position: str | None
+    order: int
+    documents: tuple[DocumentRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptRow:
+    """A ``hearing_transcripts`` row's own columns."""
+
+    jacket_number: str | None
+    document_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRows:
+    """Everything one meeting writes. ``None`` for a child set means "absent: keep stored".
+
+    ``hearing`` holds only the columns whose source field the payload carries (plus
+    ``event_id``). ``supporting`` maps a source (``"meeting"``, ``"video"``, ``"witness"``,
+    see :func:`supporting_source`) to its rows, only for the sources the payload carries.
+    ``witness_documents`` tells whether the witnesses' document sets are to be replaced.
+    """
+
+    event_id: str
+    hearing: dict[str, Any]
+    committees: tuple[CommitteeLink, ...] | None = None
+    witnesses: tuple[WitnessRow, ...] | None = None
+    witness_documents: bool = False
+    supporting: dict[str, tuple[DocumentRow, ...]] = field(default_factory=dict)
+    transcripts: tuple[TranscriptRow, ...] | None = None
+
+
+# -- names ---------------------------------------------------------------------------------
+
+_HONORIFIC = re.compile(
+    r"^(?:the\s+honorable|honorable|hon\.?|mr\.?|mrs\.?|ms\.?|miss|mx\.?|dr\.?|"
+    r"sen\.?|senator|rep\.?|representative)\s+",
+    re.IGNORECASE,
+)
+_BROKEN_CAPS = re.compile(r"^[A-Z]{2}[a-z]{2,}$")
+_RANKS = frozenset(
+    {
+        "general", "admiral", "rear", "vice", "brigadier", "major", "lieutenant", "lt.",
+        "lt", "colonel", "col.", "col", "captain", "capt.", "capt", "commander", "cmdr.",
+        "sergeant", "sgt.", "master", "chief", "petty", "officer", "upper", "lower", "half",
+        "ambassador", "professor", "prof.", "rev.", "reverend", "governor", "gov.", "mayor",
+        "secretary", "judge",
+    }
+)  # fmt: skip
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v"})
+_PARTICLES = frozenset({"de", "da", "del", "della", "der", "di", "du", "la", "le", "van", "von"})
+
+
+def _collapse(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _fix_token(token: str) -> str:
+    """``MIchael`` → ``Michael``: two capitals then lower case is a typo, not an acronym."""
+    return token.capitalize() if _BROKEN_CAPS.match(token) else token
+
+
+def clean_name(name: str) -> str:
+    """The display name: whitespace collapsed, leading honorifics (Mr., Ms., Mrs., Dr.,
+    Hon., The Honorable, Sen., Rep. ...) removed, obviously broken capitals fixed.
+
+    Ranks and titles that are part of how the person is listed ("General", "Vice Admiral")
+    are kept, as are suffixes and degrees; other capitalisation is left as given.
+    """
+    text = _collapse(name)
+    while True:
+        stripped = _HONORIFIC.sub("", text, count=1)
+        if stripped == text or not stripped:
+            break
+        text = stripped
+    return " ".join(_fix_token(token) for token in text.split(" ")) if text else text
+
+
+def split_name(name: str) -> tuple[str | None, str | None]:
+    """``(first_name, last_name)`` of a cleaned display name.
+
+    Drops what follows the first comma (suffixes and degrees: ", Jr.", ", Ph.D."), a
+    quoted nickname, leading ranks (only while two words remain: "Judge Glock" keeps
+    "Judge"), a trailing generational suffix; the first word is the first name, the last
+    word the last name, extended leftwards over particles ("de La Bruyère").
+    """
+    head = name.split(",", 1)[0]
+    words = [w for w in head.split() if not (w.startswith('"') and w.endswith('"'))]
+    while len(words) > 2 and words[0].casefold() in _RANKS:
+        words.pop(0)
+    if len(words) > 2 and words[-1].casefold() in _SUFFIXES:
+        words.pop()
+    if not words:
+        return None, None
+    if len(words) == 1:
+        return None, words[0]
+    start = len(words) - 1
+    while start > 1 and words[start - 1].casefold() in _PARTICLES:
+        start -= 1
+    return words[0], " ".join(words[start:])
+
+
+def witness_key(name: str | None, organization: str | None) -> str:
+    """The deduplication key: cleaned, casefolded name and organisation."""
+    return f"{clean_name(name or '').casefold()}|{_collapse(organization).casefold()}"
+
+
+# -- columns -------------------------------------------------------------------------------
+
+
+def _blank_to_none(text: str | None) -> str | None:
+    return text if text is not None and text.strip() else None
+
+
+def location_text(location: Location | None) -> str | None:
+    """Readable location: ``"Room 2154, Rayburn House Office Building"`` or the address."""
+    if location is None:
+        return None
+    parts: list[str] = []
+    room = _collapse(location.room)
+    building = _collapse(location.building)
+    if building.strip("-") == "":
+        building = ""
+    if room:
+        is_plain = room.upper() == "WEBEX" or room.casefold().startswith("room ")
+        parts.append(room if is_plain else f"Room {room}")
+    if building:
+        parts.append(building)
+    address = _collapse(location.address)
+    if address and address not in parts:
+        parts.append(address)
+    return ", ".join(parts) or None
+
+
+def api_url(congress: int, chamber: str, event_id: str) -> str:
+    """The API detail URL the earlier database stores for a meeting."""
+    return (
+        f"https://api.congress.gov/v3/committee-meeting/{congress}/"
+        f"{chamber.lower()}/{event_id}?format=json"
+    )
+
+
+def _when(m: Meeting, attr: str, field_name: str) -> datetime | date | None:
+    value = getattr(m, attr)
+    if value is None:
+        return None
+    try:
+        return parse_api_datetime(value)
+    except ValueError:
+        raise RecordInvalid(
+            field_name, "date_parses", f"{value!r} is not an ISO date-time", key=m.event_id
+        ) from None
+
+
+def _hearing_columns(m: Meeting) -> dict[str, Any]:
+    cols: dict[str, Any] = {"event_id": m.event_id}
+    if m.has("congress"):
+        cols["congress"] = m.congress
+    if m.has("chamber"):
+        cols["chamber"] = m.chamber
+    if m.has("title"):
+        cols["title"] = m.title if m.title is not None else ""
+    if m.has("type"):
+        cols["hearing_type"] = m.type
+    if m.has("meeting_status"):
+        cols["status"] = m.meeting_status
+    if m.has("date"):
+        when = _when(m, "date", "date")
+        day = when.strftime("%Y-%m-%d") if when is not None else None
+        cols["hearing_date"] = day
+        cols["hearing_date_only"] = day
+        cols["hearing_time"] = when.strftime("%H:%M:%S") if isinstance(when, datetime) else None
+    if m.has("location"):
+        cols["location"] = location_text(m.location)
+    if m.has("hearing_transcript"):
+        first = m.hearing_transcript[0] if m.hearing_transcript else None
+        cols["jacket_number"] = first.jacket_number if first else None
+    if m.has("update_date"):
+        when = _when(m, "update_date", "updateDate")
+        if isinstance(when, datetime):
+            cols["update_date"] = when.strftime("%Y-%m-%d %H:%M:%S")
+        else:
+            cols["update_date"] = when.strftime("%Y-%m-%d") if when else None
+    if m.url:
+        cols["url"] = m.url
+    elif m.congress is not None and m.chamber and m.event_id:
+        cols["url"] = api_url(m.congress, m.chamber, m.event_id)
+    return cols
+
+
+# -- children ------------------------------------------------------------------------------
+
+
+def witness_document_type(api_type: str | None) -> str:
+    """The API's witness ``documentType`` as one of :data:`WITNESS_DOCUMENT_TYPES`."""
+    text = _collapse(api_type).casefold()
+    if text in _API_WITNESS_TYPES:
+        return _API_WITNESS_TYPES[text]
+    if "question" in text:
+        return "Questions for Record"
+    return "Supplemental"
+
+
+def supporting_source(document_type: str) -> str:
+    """Which payload field a ``supporting_documents`` row comes from, by its type."""
+    if document_type == VIDEO_DOCUMENT_TYPE:
+        return "video"
+    if document_type.startswith("Witness"):
+        return "witness"
+    return "meeting"
+
+
+def _name_token(first: str | None, last: str | None) -> str | None:
+    """``LastnameF`` as the House's document file names spell it, casefolded."""
+    if not first or not last:
+        return None
+    letters = re.sub(r"[^\w]", "", last.split(",")[0]).replace("_", "")
+    return (letters + first[0]).casefold() if letters else None
+
+
+def _owner(url: str | None, tokens: dict[str, list[int]]) -> int | None:
+    """The index of the one witness the document's file name names, else ``None``."""
+    if not url:
+        return None
+    stem = url.rsplit("/", 1)[-1].split("?", 1)[0].rsplit(".", 1)[0]
+    owners = {i for part in stem.split("-") for i in tokens.get(part.casefold(), [])}
+    return owners.pop() if len(owners) == 1 else None
+
+
+def _witnesses(m: Meeting, attach: bool) -> tuple[tuple[WitnessRow, ...], tuple[DocumentRow, ...]]:
+    """Deduplicated witnesses with their documents, and the documents no witness claims."""
+    unique: dict[str, tuple[str, str, Any]] = {}
+    for witness in m.witnesses:
+        raw = witness.name or ""
+        key = witness_key(raw, witness.organization)
+        if key not in unique:
+            unique[key] = (raw, clean_name(raw), witness)
+    names = [(key, raw, full, w, *split_name(full)) for key, (raw, full, w) in unique.items()]
+    tokens: dict[str, list[int]] = {}
+    for index, (_, _, _, _, first, last) in enumerate(names):
+        token = _name_token(first, last)
+        if token:
+            tokens.setdefault(token, []).append(index)
+    claimed: dict[int, list[DocumentRow]] = {}
+    loose: list[DocumentRow] = []
+    if attach:
+        for doc in m.witness_documents:
+            owner = _owner(doc.url, tokens)
+            if owner is None:
+                loose.append(
+                    DocumentRow(
+                        _blank_to_none(_collapse(doc.document_type)) or WITNESS_DOCUMENT_FALLBACK,
+                        None,
+                        doc.url,
+                        doc.format,
+                    )
+                )
+            else:
+                claimed.setdefault(owner, []).append(
+                    DocumentRow(
+                        witness_document_type(doc.document_type),
+                        _blank_to_none(doc.document_type),
+                        doc.url,
+                        doc.format,
+                    )
+                )
+    rows = tuple(
+        WitnessRow(
+            key=key,
+            raw_name=raw,
+            full_name=full,
+            first_name=first,
+            last_name=last,
+            organization=w.organization,
+            position=w.position,
+            order=index + 1,
+            documents=tuple(claimed.get(index, ())),
+        )
+        for index, (key, raw, full, w, first, last) in enumerate(names)
+    )
+    return rows, tuple(loose)
+
+
+def meeting_rows(m: Meeting, *, first_only_primary: bool = False) -> MeetingRows:
+    """Map a parsed (and rule-checked) meeting to its rows; see the module conventions."""
+    committees: tuple[CommitteeLink, ...] | None = None
+    if m.has("committees"):
+        seen: set[str] = set()
+        links = []
+        for index, ref in enumerate(m.committees):
+            if ref.system_code in seen:
+                continue
+            seen.add(ref.system_code)
+            primary = not first_only_primary or not links
+            links.append(CommitteeLink(ref.system_code, primary, index))
+        committees = tuple(links)
+    witnesses: tuple[WitnessRow, ...] | None = None
+    supporting: dict[str, tuple[DocumentRow, ...]] = {}
+    replace_witness_documents = m.has("witnesses") and m.has("witness_documents")
+    if m.has("witnesses"):
+        witnesses, loose = _witnesses(m, attach=replace_witness_documents)
+        if replace_witness_documents:
+            supporting["witness"] = loose
+    if m.has("meeting_documents"):
+        supporting["meeting"] = tuple(
+            DocumentRow(
+                _blank_to_none(_collapse(doc.document_type)) or GENERIC_DOCUMENT_TYPE,
+                _blank_to_none(doc.name),
+                doc.url,
+                doc.format,
+                _blank_to_none(doc.description),
+            )
+            for doc in m.meeting_documents
+        )
+    if m.has("videos"):
+        supporting["video"] = tuple(
+            DocumentRow(VIDEO_DOCUMENT_TYPE, _blank_to_none(video.name), video.url)
+            for video in m.videos
+        )
+    transcripts: tuple[TranscriptRow, ...] | None = None
+    if m.has("hearing_transcript"):
+        transcripts = tuple(
+            TranscriptRow(t.jacket_number, t.url) for t in m.hearing_transcript
+        )
+    return MeetingRows(
+        event_id=m.event_id,
+        hearing=_hearing_columns(m),
+        committees=committees,
+        witnesses=witnesses,
+        witness_documents=replace_witness_documents,
+        supporting=supporting,
+        transcripts=transcripts,
+    )

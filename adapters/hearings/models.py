@@ -1,0 +1,281 @@
+"""The Congress.gov committee-meeting detail payload, as pydantic models (the edge).
+
+The models describe the inner object of ``{"committeeMeeting": {...}}`` as the API documents
+it (``Documentation/CommitteeMeetingEndpoint.md`` of LibraryOfCongress/api.congress.gov):
+
+- ``committees[]``: ``{systemCode, name, url}``
+- ``location``: ``{room, building}`` for meetings on the Hill, ``{address}`` for field meetings
+  (``address`` holds building, street address, city, state and postal code), or absent/null
+- ``witnesses[]``: ``{name, position, organization}``
+- ``witnessDocuments[]``: ``{documentType, format, url}``; ``documentType`` is one of
+  "Witness Statement", "Witness Biography", "Witness Truth in Testimony",
+  "Witness Supporting Document" (no witness name: the URL's file name carries it)
+- ``meetingDocuments[]``: ``{name, documentType, description, format, url}``
+- ``hearingTranscript[]``: ``{jacketNumber, url}``
+- ``videos[]``: ``{name, url}``
+
+Unknown fields are ignored. A field the payload lacks is *absent*, which is not the same as
+present with ``null``: :meth:`Meeting.has` tells them apart (``model_fields_set``), so that
+a partial payload never overwrites a stored value with NULL.
+
+:func:`parse_meeting` is the only entry point; it turns every pydantic ``ValidationError``
+into a :class:`RecordInvalid` naming the first failing field path and rule.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+
+class RecordInvalid(ValueError):
+    """One input record breaks a rule; the record is rejected, the rest of the run goes on.
+
+    ``field`` is the API field path (``"date"``, ``"witnesses[2].name"``), ``rule`` a short
+    snake_case rule name (``"type"``, ``"required"``, ``"date_parses"``...), ``reason`` a
+    human sentence, ``key`` the record's ``eventId`` when known.
+    """
+
+    def __init__(self, field: str, rule: str, reason: str, *, key: str | None = None) -> None:
+        self.field = field
+        self.rule = rule
+        self.reason = reason
+        self.key = key
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        prefix = f"eventId {self.key}: " if self.key else ""
+        return f"{prefix}field '{self.field}': rule '{self.rule}': {self.reason}"
+
+    def with_key(self, key: str | None) -> RecordInvalid:
+        """Set the record key (when it was not known where the error was raised)."""
+        if key and not self.key:
+            self.key = key
+            self.args = (self._message(),)
+        return self
+
+
+# -- coercions ---------------------------------------------------------------------------
+
+
+def _id_text(value: Any) -> Any:
+    """Accept an identifier as a string or an integer (never a bool), as text, stripped."""
+    if isinstance(value, bool):
+        return value  # left to fail the ``str`` check
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _strict_int(value: Any) -> Any:
+    """An integer, or a string of digits; never a bool or a float."""
+    if isinstance(value, (bool, float)):
+        raise ValueError(f"{value!r} is not an integer")
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+def _list_or_empty(value: Any) -> Any:
+    """A JSON ``null`` list means "none" (the field is still present)."""
+    return [] if value is None else value
+
+
+_ADDRESS_ORDER = ("building", "streetAddress", "street", "city", "state", "postalCode", "zip")
+
+
+def _address_text(value: Any) -> Any:
+    """Flatten an ``address`` object into one readable line; strings pass through.
+
+    Known keys come first in postal order (building, street, city, state, postal code),
+    then any other text values in payload order.
+    """
+    if not isinstance(value, dict):
+        return value
+    parts: list[str] = []
+    keys = [k for k in _ADDRESS_ORDER if k in value] + [
+        k for k in value if k not in _ADDRESS_ORDER
+    ]
+    for key in keys:
+        item = value[key]
+        if isinstance(item, (str, int)) and not isinstance(item, bool):
+            text = " ".join(str(item).split())
+            if text:
+                parts.append(text)
+    return ", ".join(parts) if parts else None
+
+
+def _location_object(value: Any) -> Any:
+    """A bare string location is taken as an address."""
+    if isinstance(value, str):
+        return {"address": value}
+    return value
+
+
+IdText = Annotated[str, BeforeValidator(_id_text)]
+OptionalIdText = Annotated[str | None, BeforeValidator(_id_text)]
+StrictInt = Annotated[int, BeforeValidator(_strict_int)]
+
+
+# -- models ------------------------------------------------------------------------------
+
+
+class _ApiModel(BaseModel):
+    """Common configuration: camelCase aliases, unknown fields ignored, immutable."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
+    )
+
+
+class CommitteeRef(_ApiModel):
+    """A committee or subcommittee that held the meeting."""
+
+    system_code: IdText
+    name: str | None = None
+    url: str | None = None
+
+
+class Location(_ApiModel):
+    """Where the meeting is held: room and building, or a field address."""
+
+    room: OptionalIdText = None
+    building: str | None = None
+    address: Annotated[str | None, BeforeValidator(_address_text)] = None
+
+
+class Witness(_ApiModel):
+    """A witness as the API lists it (name with any honorific, position, organization)."""
+
+    name: str | None = None
+    position: str | None = None
+    organization: str | None = None
+
+
+class WitnessDocument(_ApiModel):
+    """A document provided by a witness (statement, biography, truth in testimony...)."""
+
+    document_type: str | None = None
+    format: str | None = None
+    url: str | None = None
+
+
+class MeetingDocument(_ApiModel):
+    """A committee-provided document of the meeting (notice, report, bill text...)."""
+
+    name: str | None = None
+    document_type: str | None = None
+    description: str | None = None
+    format: str | None = None
+    url: str | None = None
+
+
+class HearingTranscript(_ApiModel):
+    """A published hearing transcript of the meeting."""
+
+    jacket_number: OptionalIdText = None
+    url: str | None = None
+
+
+class Video(_ApiModel):
+    """A video of the meeting on Congress.gov."""
+
+    name: str | None = None
+    url: str | None = None
+
+
+ListOf = BeforeValidator(_list_or_empty)
+
+
+class Meeting(_ApiModel):
+    """One committee meeting (the detail payload); only ``eventId`` is required."""
+
+    event_id: IdText
+    update_date: str | None = None
+    congress: StrictInt | None = None
+    chamber: str | None = None
+    type: str | None = None
+    title: str | None = None
+    meeting_status: str | None = None
+    date: str | None = None
+    url: str | None = None
+    committees: Annotated[list[CommitteeRef], ListOf] = Field(default_factory=list)
+    location: Annotated[Location | None, BeforeValidator(_location_object)] = None
+    witnesses: Annotated[list[Witness], ListOf] = Field(default_factory=list)
+    witness_documents: Annotated[list[WitnessDocument], ListOf] = Field(default_factory=list)
+    meeting_documents: Annotated[list[MeetingDocument], ListOf] = Field(default_factory=list)
+    hearing_transcript: Annotated[list[HearingTranscript], ListOf] = Field(
+        default_factory=list
+    )
+    videos: Annotated[list[Video], ListOf] = Field(default_factory=list)
+
+    def has(self, name: str) -> bool:
+        """Whether the payload carried this field (by attribute name), even as ``null``."""
+        return name in self.model_fields_set
+
+
+# -- parsing -----------------------------------------------------------------------------
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    """``("witnesses", 2, "name")`` → ``"witnesses[2].name"``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "(record)"
+
+
+def _rule_of(error_type: str) -> str:
+    """Pydantic's error type as a short rule name: ``required``, ``type`` or its own."""
+    if error_type == "missing":
+        return "required"
+    if error_type.endswith(("_type", "_parsing")) or error_type in {
+        "int_from_float",
+        "value_error",
+    }:
+        return "type"
+    return error_type
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _key_of(payload: Any) -> str | None:
+    if isinstance(payload, dict):
+        value = payload.get("eventId")
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value).strip() or None
+    return None
+
+
+def parse_meeting(payload: object) -> Meeting:
+    """Validate one detail payload (the inner object) into a :class:`Meeting`.
+
+    Raises :class:`RecordInvalid` for a payload that is not a JSON object or whose fields
+    have the wrong types; the domain rules (allowed values, dates...) are in ``rules``.
+    """
+    if not isinstance(payload, dict):
+        raise RecordInvalid(
+            "(record)", "type", f"expected a JSON object, got {type(payload).__name__}"
+        )
+    try:
+        return Meeting.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = _field_path(tuple(first["loc"]))
+        rule = _rule_of(first["type"])
+        reason = (
+            "the field is required"
+            if rule == "required"
+            else f"{_short(first.get('input'))}: {first['msg']}"
+        )
+        raise RecordInvalid(field, rule, reason, key=_key_of(payload)) from None

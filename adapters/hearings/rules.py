@@ -1,0 +1,223 @@
+"""Domain rules over a parsed :class:`~adapters.hearings.models.Meeting`: pure functions.
+
+Each rule yields :class:`Issue` objects; severity ``"error"`` rejects the record (it goes to
+the quarantine), ``"warning"`` keeps it and is reported. A rule only looks at fields the
+payload carries: an absent field keeps the stored value and is not judged here (the store
+refuses a *new* meeting that lacks a NOT NULL column).
+
+Rules (short snake_case names):
+
+========================  ========  =====================================================
+rule                      severity  what
+========================  ========  =====================================================
+``event_id_present``      error     ``eventId`` is a non-empty string
+``chamber_valid``         error     ``chamber`` in House, Senate, NoChamber (the schema's
+                                    CHECK; the API documents exactly these three)
+``type_valid``            error     ``type`` in Hearing, Meeting, Markup
+``status_valid``          error     ``meetingStatus`` in Scheduled, Canceled, Postponed,
+                                    Rescheduled
+``congress_range``        error     ``congress`` in ``[congress_min, congress_max]``;
+                                    default 1 (the First Congress) to the current Congress
+                                    + 1 (a meeting can be announced for the next one)
+``title_present``         warning   empty or null title: a real placeholder meeting (20 in
+                                    the snapshot; the earlier database stores them with
+                                    title ``''``)
+``title_length``          error     longer than ``title_max_length`` (default ``None``: no
+                                    limit; real markup titles reach 4,233 characters)
+``date_present``          warning   null date: the same placeholder meetings
+``date_parses``           error     ``date`` is an ISO 8601 date-time or date
+``update_date_parses``    error     ``updateDate`` likewise
+``committee_present``     error     ``committees`` present but empty
+``witness_name_present``  error     every witness has a non-empty name
+``no_control_chars``      error     no control characters other than tab, CR, LF in any
+                                    text field
+========================  ========  =====================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from .models import Meeting, RecordInvalid
+
+__all__ = [
+    "CHAMBERS",
+    "MEETING_TYPES",
+    "STATUSES",
+    "Issue",
+    "RecordInvalid",
+    "RuleConfig",
+    "check_meeting",
+    "current_congress",
+    "parse_api_datetime",
+    "validate_meeting",
+]
+
+Severity = Literal["error", "warning"]
+
+CHAMBERS = frozenset({"House", "Senate", "NoChamber"})
+MEETING_TYPES = frozenset({"Hearing", "Meeting", "Markup"})
+STATUSES = frozenset({"Scheduled", "Canceled", "Postponed", "Rescheduled"})
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One finding of a rule about one field of one meeting."""
+
+    field: str
+    rule: str
+    message: str
+    severity: Severity = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleConfig:
+    """The configurable limits. ``congress_max=None`` means current Congress + 1."""
+
+    congress_min: int = 1
+    congress_max: int | None = None
+    title_max_length: int | None = None
+
+    def upper_congress(self, today: date | None = None) -> int:
+        """The highest accepted Congress number."""
+        if self.congress_max is not None:
+            return self.congress_max
+        return current_congress(today) + 1
+
+
+DEFAULT_RULES = RuleConfig()
+
+
+def current_congress(today: date | None = None) -> int:
+    """The Congress sitting on ``today``: the n-th begins on 3 January of 1789 + 2(n-1)."""
+    today = today or datetime.now(UTC).date()
+    number = (today.year - 1789) // 2 + 1
+    if (today.year - 1789) % 2 == 0 and (today.month, today.day) < (1, 3):
+        number -= 1
+    return number
+
+
+def parse_api_datetime(text: str) -> datetime | date:
+    """Parse the API's ISO 8601 forms: date-time (``Z``, offset or naive) or a plain date.
+
+    Returns an aware ``datetime`` converted to UTC (the API's own zone) when the text has
+    an offset, a naive one when it has none, a ``date`` for a date alone. Raises
+    ``ValueError`` for anything else.
+    """
+    value = text.strip()
+    if len(value) == 10:
+        return date.fromisoformat(value)
+    if len(value) < 16 or value[10] not in "T ":
+        raise ValueError(f"{text!r} is not an ISO date-time")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC)
+    return parsed
+
+
+def _text_fields(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every string in a dumped payload with its field path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _text_fields(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _text_fields(item, f"{path}[{index}]")
+
+
+def _one_of(m: Meeting, attr: str, field: str, allowed: frozenset[str], rule: str) -> list[Issue]:
+    if not m.has(attr):
+        return []
+    value = getattr(m, attr)
+    if value in allowed:
+        return []
+    choices = ", ".join(sorted(allowed))
+    return [Issue(field, rule, f"{value!r} is not one of {choices}")]
+
+
+def _date_issues(m: Meeting, attr: str, field: str, rule: str) -> list[Issue]:
+    value = getattr(m, attr)
+    if not m.has(attr) or value is None:
+        return []
+    try:
+        parse_api_datetime(value)
+    except ValueError:
+        return [Issue(field, rule, f"{value!r} is not an ISO date-time")]
+    return []
+
+
+def check_meeting(
+    m: Meeting, config: RuleConfig = DEFAULT_RULES, *, today: date | None = None
+) -> list[Issue]:
+    """Every issue of one meeting, errors and warnings, in field order."""
+    issues: list[Issue] = []
+    if not m.event_id:
+        issues.append(Issue("eventId", "event_id_present", "eventId is empty"))
+    if m.has("congress") and m.congress is not None:
+        high = config.upper_congress(today)
+        if not config.congress_min <= m.congress <= high:
+            issues.append(
+                Issue(
+                    "congress",
+                    "congress_range",
+                    f"{m.congress} is outside {config.congress_min}..{high}",
+                )
+            )
+    elif m.has("congress"):
+        issues.append(Issue("congress", "congress_range", "congress is null"))
+    issues += _one_of(m, "chamber", "chamber", CHAMBERS, "chamber_valid")
+    issues += _one_of(m, "type", "type", MEETING_TYPES, "type_valid")
+    issues += _one_of(m, "meeting_status", "meetingStatus", STATUSES, "status_valid")
+    if m.has("title"):
+        title = m.title or ""
+        if not title.strip():
+            issues.append(
+                Issue("title", "title_present", "empty title (placeholder meeting)", "warning")
+            )
+        limit = config.title_max_length
+        if limit is not None and len(title) > limit:
+            issues.append(
+                Issue("title", "title_length", f"{len(title)} characters, more than {limit}")
+            )
+    if m.has("date") and m.date is None:
+        issues.append(Issue("date", "date_present", "no date (placeholder meeting)", "warning"))
+    issues += _date_issues(m, "date", "date", "date_parses")
+    issues += _date_issues(m, "update_date", "updateDate", "update_date_parses")
+    if m.has("committees") and not m.committees:
+        issues.append(Issue("committees", "committee_present", "no committee listed"))
+    for index, witness in enumerate(m.witnesses):
+        if not (witness.name or "").strip():
+            issues.append(
+                Issue(f"witnesses[{index}].name", "witness_name_present", "witness has no name")
+            )
+    dumped = m.model_dump(by_alias=True, exclude_unset=True)
+    for path, text in _text_fields(dumped, ""):
+        found = _CONTROL.search(text)
+        if found:
+            issues.append(
+                Issue(
+                    path,
+                    "no_control_chars",
+                    f"control character U+{ord(found.group()):04X} at position {found.start()}",
+                )
+            )
+    return issues
+
+
+def validate_meeting(
+    m: Meeting, config: RuleConfig = DEFAULT_RULES, *, today: date | None = None
+) -> list[Issue]:
+    """Raise :class:`RecordInvalid` for the first error; return the warnings."""
+    issues = check_meeting(m, config, today=today)
+    for issue in issues:
+        if issue.severity == "error":
+            raise RecordInvalid(issue.field, issue.rule, issue.message, key=m.event_id or None)
+    return issues

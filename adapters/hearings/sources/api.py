@@ -1,0 +1,570 @@
+"""Congress.gov API client (sync httpx): committee meetings and committees of a Congress.
+
+Endpoints used (https://api.congress.gov, LibraryOfCongress/api.congress.gov docs):
+
+* ``GET /committee-meeting/{congress}[/{chamber}]`` list, ``fromDateTime``/``toDateTime``
+  filter on the *update* date (``YYYY-MM-DDTHH:MM:SSZ``), ``offset``/``limit`` (max 250),
+  body ``{"committeeMeetings": [{eventId, chamber, congress, updateDate, url}], "pagination":
+  {"count", "next"}}``;
+* ``GET /committee-meeting/{congress}/{chamber}/{eventId}`` detail, body
+  ``{"committeeMeeting": {...}, "request": {...}}``;
+* ``GET /committee/{congress}`` list, body ``{"committees": [{systemCode, name, chamber,
+  committeeTypeCode, parent: {systemCode, name, url}, subcommittees, url}]}``.
+
+The key travels only in the ``X-Api-Key`` header (api.data.gov accepts it there), so it is
+never part of a URL; every message and log record built here is redacted as well. Every
+request goes through the rate limiter and the retry policy. ``pagination.next`` is read
+for its ``offset`` only: requests always go to ``base_url`` (a mirror or test server is
+never left for the host written in ``next``), and redirects are not followed (the key
+header would go with them).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import tenacity
+
+from .errors import ApiAuthError, ApiResponseError, ApiUnavailable
+from .jsontext import JsonTextError, decode_json
+from .ratelimit import RateLimiter
+from .record import RawRecord
+from .redact import RedactingFilter, Redactor
+from .retry import RetryPolicy, TransientError, parse_retry_after
+from .timestamps import api_timestamp, parse_timestamp
+
+__all__ = ["CHAMBERS", "DEFAULT_BASE_URL", "MAX_PAGE_SIZE", "CongressClient"]
+
+logger = logging.getLogger("adapters.hearings.api")
+
+DEFAULT_BASE_URL = "https://api.congress.gov/v3"
+MAX_PAGE_SIZE = 250
+CHAMBERS = ("house", "senate", "joint", "nochamber")
+_MAX_PAGES = 10_000
+_SIGN_UP = "https://api.congress.gov/sign-up/"
+
+Timestamp = str | date | datetime
+
+
+class _ApiKeyAuth(httpx.Auth):
+    """Adds the ``X-Api-Key`` header to each request; its repr never shows the key."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers["X-Api-Key"] = self._key
+        yield request
+
+    def __repr__(self) -> str:
+        return "_ApiKeyAuth(<redacted>)"
+
+
+class CongressClient:
+    """Reads committee meetings and committees from the Congress.gov API.
+
+    ``sleep`` and ``clock`` drive the rate limiter and the retry waits (inject fakes in
+    tests); ``transport`` is handed to ``httpx.Client``; ``retry`` is a :class:`RetryPolicy`.
+    Raises :class:`ApiAuthError` at once when the key is missing or malformed. Use it as a
+    context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        timeout: float | httpx.Timeout = 30.0,
+        max_requests_per_hour: int = 5000,
+        sleep: Callable[[float], object] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> None:
+        key = _checked_key(api_key)
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        self._redact = Redactor(key)
+        self._base_url = _checked_base_url(base_url, self._redact)
+        self._sleep = sleep
+        self._retry = retry or RetryPolicy()
+        self._page_size = page_size
+        self._limiter = RateLimiter(max_requests_per_hour, 3600.0, clock=clock, sleep=sleep)
+        self._http = httpx.Client(
+            base_url=self._base_url + "/",
+            auth=_ApiKeyAuth(key),
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=False,
+            headers={"Accept": "application/json", "User-Agent": "sqlbatch-hearings/0.1"},
+        )
+        self._log_filter = RedactingFilter(self._redact)
+        logger.addFilter(self._log_filter)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._http.close()
+        logger.removeFilter(self._log_filter)
+
+    def __enter__(self) -> CongressClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"CongressClient(base_url={self._base_url!r}, api_key=<redacted>, "
+            f"max_requests_per_hour={self._limiter.max_requests})"
+        )
+
+    # -- committee meetings ------------------------------------------------------------------
+
+    def iter_meetings(
+        self,
+        congress: int,
+        since: Timestamp | None = None,
+        until: Timestamp | None = None,
+        *,
+        chamber: str | None = None,
+    ) -> Iterator[RawRecord]:
+        """Detail records of the meetings of ``congress`` updated in ``[since, until]``.
+
+        The list is read first (all pages, de-duplicated by ``eventId``, ordered by
+        ``updateDate`` then ``eventId`` so a cursor on ``updateDate`` resumes exactly), then
+        each detail is fetched and yielded unwrapped, ``position`` = 1-based index. A detail
+        that fails for good (404, invalid JSON, an HTML page, a wrong-shaped body) yields
+        ``RawRecord(n, {"eventId": id}, error=...)``: it is quarantined, not lost. Arguments
+        are checked at once (``ValueError``); :class:`ApiUnavailable` or
+        :class:`ApiAuthError` end the iteration when the API cannot be used at all.
+        """
+        params = self._window(since, until)
+        path = _meetings_path(congress, chamber)
+        return self._meeting_records(congress, path, params)
+
+    def list_meetings(
+        self,
+        congress: int,
+        since: Timestamp | None = None,
+        until: Timestamp | None = None,
+        *,
+        chamber: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The list items (``eventId, chamber, congress, updateDate, url``), de-duplicated and
+        ordered as :meth:`iter_meetings` fetches them; items without ``eventId`` come last."""
+        return self._listing(_meetings_path(congress, chamber), self._window(since, until))
+
+    def get_meeting(self, congress: int, chamber: str, event_id: str) -> dict[str, Any]:
+        """One meeting's detail, unwrapped; :class:`ApiResponseError` when it is not usable."""
+        path = (
+            f"/committee-meeting/{_congress(congress)}/{_chamber(chamber)}/"
+            f"{quote(str(event_id).strip(), safe='')}"
+        )
+        body = self._get_json(path, {"format": "json"})
+        meeting = body.get("committeeMeeting") if isinstance(body, dict) else None
+        if not isinstance(meeting, dict):
+            raise ApiResponseError(
+                f"GET {path}: wrong-shaped response: expected an object with a "
+                f"'committeeMeeting' object, got {_shape(body)}",
+                path=path, status_code=200,
+            )
+        got = meeting.get("eventId")
+        if got is None or str(got).strip() != str(event_id).strip():
+            raise ApiResponseError(
+                f"GET {path}: wrong-shaped response: its eventId is {self._redact(repr(got))}, "
+                f"not {str(event_id)!r}",
+                path=path, status_code=200,
+            )
+        return meeting
+
+    # -- committees --------------------------------------------------------------------------
+
+    def iter_committees(self, congress: int) -> Iterator[dict[str, Any]]:
+        """Committees and subcommittees of ``congress``, shaped like ``committees.json``:
+        ``{systemCode, name, chamber, committeeTypeCode, parent, url}`` with ``parent`` the
+        parent's ``systemCode`` (or ``None``). Subcommittees only named in a parent's
+        ``subcommittees`` list are yielded too (type ``Subcommittee``, parent's chamber)."""
+        path = f"/committee/{_congress(congress)}"
+        return self._committees(path)
+
+    # -- internals: listings -----------------------------------------------------------------
+
+    def _window(self, since: Timestamp | None, until: Timestamp | None) -> dict[str, str]:
+        params: dict[str, str] = {}
+        if since is not None:
+            params["fromDateTime"] = api_timestamp(since, name="since")
+        if until is not None:
+            params["toDateTime"] = api_timestamp(until, name="until")
+        return params
+
+    def _meeting_records(
+        self, congress: int, path: str, params: dict[str, str]
+    ) -> Iterator[RawRecord]:
+        items = self._listing(path, params)
+        for position, item in enumerate(items, start=1):
+            event_id = _event_id(item)
+            if event_id is None:
+                yield RawRecord(position, item, error=f"GET {path}: list item without an eventId")
+                continue
+            chamber = _item_chamber(item)
+            if chamber is None:
+                yield RawRecord(
+                    position, {"eventId": event_id},
+                    error=f"GET {path}: list item {event_id} has no usable chamber",
+                )
+                continue
+            item_congress = item.get("congress", congress)
+            try:
+                meeting = self.get_meeting(item_congress, chamber, event_id)
+            except (ApiResponseError, ValueError) as exc:
+                logger.warning("meeting %s not usable: %s", event_id, exc)
+                yield RawRecord(position, {"eventId": event_id}, error=str(exc))
+                continue
+            yield RawRecord(position, meeting)
+
+    def _listing(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+        unique: dict[str, dict[str, Any]] = {}
+        without_id: list[dict[str, Any]] = []
+        duplicates = 0
+        for offset, page in self._pages(path, params, "committeeMeetings"):
+            new = 0
+            for item in page:
+                if not isinstance(item, dict):
+                    logger.warning("GET %s offset %d: skipped a list item that is %s",
+                                   path, offset, _shape(item))
+                    continue
+                event_id = _event_id(item)
+                if event_id is None:
+                    without_id.append(item)
+                    continue
+                known = unique.get(event_id)
+                if known is None:
+                    unique[event_id] = item
+                    new += 1
+                    continue
+                duplicates += 1
+                if _updated(item) > _updated(known):
+                    unique[event_id] = item
+            if page and not new:
+                logger.warning("GET %s offset %d repeated meetings already listed "
+                               "(the pagination may have shifted)", path, offset)
+        if duplicates:
+            logger.info("GET %s: dropped %d duplicate list items", path, duplicates)
+        ordered = sorted(unique.values(), key=_listing_order)
+        logger.info("GET %s: %d meetings listed", path, len(ordered) + len(without_id))
+        return ordered + without_id
+
+    def _committees(self, path: str) -> Iterator[dict[str, Any]]:
+        seen: set[str] = set()
+        mentioned: dict[str, dict[str, Any]] = {}
+        for offset, page in self._pages(path, {}, "committees"):
+            for item in page:
+                committee = _committee_row(item)
+                if committee is None:
+                    logger.warning("GET %s offset %d: skipped a committee without systemCode",
+                                   path, offset)
+                    continue
+                for sub in _subcommittee_rows(item, committee):
+                    mentioned.setdefault(sub["systemCode"], sub)
+                if committee["systemCode"] in seen:
+                    continue
+                seen.add(committee["systemCode"])
+                yield committee
+        for code, sub in mentioned.items():
+            if code not in seen:
+                seen.add(code)
+                yield sub
+
+    def _pages(
+        self, path: str, params: dict[str, str], items_key: str
+    ) -> Iterator[tuple[int, list[Any]]]:
+        """``(offset, items)`` of each page, following ``pagination.next`` by its offset."""
+        offset = 0
+        for _ in range(_MAX_PAGES):
+            query = {"format": "json", "limit": str(self._page_size), "offset": str(offset),
+                     **params}
+            body = self._get_json(path, query)
+            items = body.get(items_key) if isinstance(body, dict) else None
+            if not isinstance(items, list):
+                raise ApiResponseError(
+                    f"GET {path} (offset {offset}): wrong-shaped response: expected an object "
+                    f"with a {items_key!r} list, got {_shape(body)}",
+                    path=path, status_code=200,
+                )
+            yield offset, items
+            following = _next_offset(body.get("pagination"), offset, len(items))
+            if following is None:
+                return
+            offset = following
+        raise ApiResponseError(f"GET {path}: pagination did not end after {_MAX_PAGES} pages",
+                               path=path)
+
+    # -- internals: one request --------------------------------------------------------------
+
+    def _get_json(self, path: str, params: dict[str, str]) -> Any:
+        response = self._send(path, params)
+        status = response.status_code
+        if status != 200:
+            hint = ""
+            if 300 <= status < 400:
+                hint = " (redirects are not followed; check CONGRESS_API_BASE_URL)"
+            raise ApiResponseError(
+                f"GET {path}: HTTP {status} {response.reason_phrase}"
+                f"{self._server_says(response)}{hint}",
+                path=path, status_code=status,
+            )
+        try:
+            return decode_json(response.content, strip_bom=True)
+        except JsonTextError as exc:
+            raise ApiResponseError(
+                f"GET {path}: {self._not_json(response, exc)}", path=path, status_code=status
+            ) from None
+
+    def _send(self, path: str, params: dict[str, str]) -> httpx.Response:
+        retrying = self._retry.retrying(
+            sleep=self._sleep, before_sleep=partial(self._log_retry, path)
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._attempt(path, params)
+        except tenacity.RetryError as exc:
+            last = exc.last_attempt
+            error = last.exception()
+            reason = getattr(error, "reason", None) or self._redact(str(error))
+            waited = float(retrying.statistics.get("idle_for", 0.0))
+            raise ApiUnavailable(
+                f"the Congress.gov API is unavailable: GET {path} failed "
+                f"{last.attempt_number} time(s) over {waited:.1f} s of waiting; last error: "
+                f"{reason}. Committed batches stay; run again later to resume.",
+                path=path, status_code=getattr(error, "status_code", None),
+            ) from error
+        raise AssertionError("unreachable: tenacity ended without a result")  # pragma: no cover
+
+    def _attempt(self, path: str, params: dict[str, str]) -> httpx.Response:
+        self._limiter.acquire()
+        try:
+            response = self._http.get(path.lstrip("/"), params=params)
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"timed out ({type(exc).__name__})") from exc
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            raise TransientError(f"{type(exc).__name__}: {self._redact(str(exc))}") from exc
+        status = response.status_code
+        logger.debug("GET %s offset=%s -> HTTP %d", path, params.get("offset", "-"), status)
+        if status in (401, 403):
+            raise ApiAuthError(
+                f"the Congress.gov API refused the key (GET {path}: HTTP {status} "
+                f"{response.reason_phrase}{self._server_says(response)}); set "
+                f"CONGRESS_API_KEY to a valid key (sign up at {_SIGN_UP})",
+                path=path, status_code=status,
+            )
+        if status == 429 or status == 408 or status >= 500:
+            raise TransientError(
+                f"HTTP {status} {response.reason_phrase}{self._server_says(response)}",
+                status_code=status,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        return response
+
+    def _log_retry(self, path: str, state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        reason = getattr(error, "reason", None) or self._redact(str(error))
+        logger.warning(
+            "GET %s failed (%s); attempt %d of %d, retrying in %.2f s",
+            path, reason, state.attempt_number, self._retry.max_attempts,
+            getattr(state, "upcoming_sleep", 0.0),
+        )
+
+    def _server_says(self, response: httpx.Response) -> str:
+        """``": <the server's error text>"``, short and redacted, or ``""``."""
+        text = ""
+        try:
+            body = decode_json(response.content)
+        except JsonTextError:
+            body = None
+            if not _looks_like_html(response):
+                text = response.content[:200].decode("utf-8", "replace")
+        if isinstance(body, dict):
+            error = body.get("error", body.get("message"))
+            if isinstance(error, dict):
+                error = error.get("message") or error.get("code")
+            if error is not None:
+                text = str(error)
+        text = " ".join(text.split())
+        if not text:
+            return ""
+        return ": " + self._redact(text[:200])
+
+    def _not_json(self, response: httpx.Response, exc: JsonTextError) -> str:
+        content_type = response.headers.get("Content-Type", "no Content-Type")
+        if _looks_like_html(response):
+            return (f"got an HTML page instead of JSON (HTTP {response.status_code}, "
+                    f"{content_type})")
+        return f"{exc} (HTTP {response.status_code}, {content_type})"
+
+
+# -- pure helpers ------------------------------------------------------------------------
+
+
+def _checked_key(api_key: str | None) -> str:
+    key = (api_key or "").strip()
+    if not key:
+        raise ApiAuthError(
+            f"no Congress.gov API key: set CONGRESS_API_KEY (get a key at {_SIGN_UP})"
+        )
+    if not key.isascii() or not key.isprintable() or any(ch.isspace() for ch in key):
+        raise ApiAuthError(
+            "CONGRESS_API_KEY is not a valid key (it must be printable ASCII without spaces); "
+            f"set it to the key you got at {_SIGN_UP}"
+        )
+    return key
+
+
+def _checked_base_url(base_url: str, redact: Redactor) -> str:
+    url = httpx.URL(str(base_url).strip())
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(
+            f"CONGRESS_API_BASE_URL: {redact(str(base_url))!r} is not an http(s) URL"
+        )
+    return str(url.copy_with(query=None, fragment=None)).rstrip("/")
+
+
+def _congress(congress: object) -> int:
+    if isinstance(congress, bool):
+        raise ValueError(f"congress: {congress!r} is not a Congress number")
+    try:
+        number = int(str(congress).strip())
+    except (TypeError, ValueError):
+        raise ValueError(f"congress: {congress!r} is not a Congress number") from None
+    if number < 1:
+        raise ValueError(f"congress: {congress!r} is not a Congress number")
+    return number
+
+
+def _chamber(chamber: str) -> str:
+    name = str(chamber).strip().lower()
+    if name not in CHAMBERS:
+        raise ValueError(f"chamber: {chamber!r} is not one of {', '.join(CHAMBERS)}")
+    return name
+
+
+def _meetings_path(congress: int, chamber: str | None) -> str:
+    path = f"/committee-meeting/{_congress(congress)}"
+    return f"{path}/{_chamber(chamber)}" if chamber is not None else path
+
+
+def _event_id(item: dict[str, Any]) -> str | None:
+    value = item.get("eventId")
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _item_chamber(item: dict[str, Any]) -> str | None:
+    """The chamber of a list item, from ``chamber`` or else from its ``url``."""
+    value = item.get("chamber")
+    if isinstance(value, str) and value.strip().lower() in CHAMBERS:
+        return value.strip().lower()
+    url = item.get("url")
+    if isinstance(url, str):
+        parts = httpx.URL(url).path.strip("/").split("/")
+        if "committee-meeting" in parts:
+            rest = parts[parts.index("committee-meeting") + 1:]
+            if len(rest) >= 2 and rest[1].lower() in CHAMBERS:
+                return rest[1].lower()
+    return None
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _updated(item: dict[str, Any]) -> datetime:
+    return parse_timestamp(item.get("updateDate")) or _NEVER
+
+
+def _listing_order(item: dict[str, Any]) -> tuple[bool, datetime, int, str]:
+    """Oldest update first (unreadable dates last), then eventId numerically."""
+    stamp = parse_timestamp(item.get("updateDate"))
+    event_id = _event_id(item) or ""
+    return (stamp is None, stamp or _NEVER, len(event_id), event_id)
+
+
+def _next_offset(pagination: object, offset: int, count: int) -> int | None:
+    """The offset of the next page, or ``None`` at the end (no ``next``, or an empty page)."""
+    if not isinstance(pagination, dict) or not pagination.get("next") or count == 0:
+        return None
+    following = offset + count
+    try:
+        stated = int(httpx.URL(str(pagination["next"])).params.get("offset", ""))
+    except (ValueError, httpx.InvalidURL):
+        stated = None
+    if stated is not None and stated > offset:
+        following = stated
+    total = pagination.get("count")
+    if isinstance(total, int) and not isinstance(total, bool) and following >= total:
+        return None
+    return following
+
+
+def _committee_row(item: object) -> dict[str, Any] | None:
+    if not isinstance(item, dict):
+        return None
+    code = item.get("systemCode")
+    if not isinstance(code, str) or not code.strip():
+        return None
+    parent = item.get("parent")
+    if isinstance(parent, dict):
+        parent = parent.get("systemCode")
+    return {
+        "systemCode": code.strip(),
+        "name": item.get("name"),
+        "chamber": item.get("chamber"),
+        "committeeTypeCode": item.get("committeeTypeCode", item.get("type")),
+        "parent": parent if isinstance(parent, str) and parent.strip() else None,
+        "url": item.get("url"),
+    }
+
+
+def _subcommittee_rows(item: dict[str, Any], parent: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    subs = item.get("subcommittees")
+    if not isinstance(subs, list):
+        return
+    for sub in subs:
+        if isinstance(sub, dict) and isinstance(sub.get("systemCode"), str):
+            yield {
+                "systemCode": sub["systemCode"].strip(),
+                "name": sub.get("name"),
+                "chamber": parent["chamber"],
+                "committeeTypeCode": "Subcommittee",
+                "parent": parent["systemCode"],
+                "url": sub.get("url"),
+            }
+
+
+def _looks_like_html(response: httpx.Response) -> bool:
+    if "html" in response.headers.get("Content-Type", "").lower():
+        return True
+    return response.content.lstrip()[:1] == b"<"
+
+
+def _shape(value: object) -> str:
+    if isinstance(value, dict):
+        keys = ", ".join(sorted(map(str, value))[:5])
+        return f"an object with keys [{keys}]" if keys else "an empty object"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if value is None:
+        return "null"
+    return f"a {type(value).__name__}"
+

@@ -1,0 +1,165 @@
+"""The hearings daily update as a sqlbatch job: raw records in, one unit of work per batch.
+
+``prepare`` turns a :class:`RawRecord` into the rows of one meeting (or rejects it with the
+field and rule at fault); ``apply`` writes a batch of meetings through the unit of work and
+reports each as added / updated / unchanged. Everything of one meeting — the hearing, its
+committee links, witnesses, appearances and documents — is written in the same unit of work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import apsw
+
+from sqlbatch import Connection, Issue, Prepared, Processor, RecordFailed, RetryPolicy, RunResult, UniqueInBatch
+from sqlbatch.validators import BatchContext
+
+from .mapping import MeetingRows, meeting_rows
+from .models import RecordInvalid, parse_meeting
+from .rules import DEFAULT_RULES, RuleConfig, check_meeting
+from .schema import ensure_schema, load_bundled_committees, seed_committees
+from .sources.record import RawRecord
+from .store import write_meeting
+
+JOB = "hearings"
+
+
+@dataclass
+class UpdateOptions:
+    batch_size: int = 50
+    strategy: str = "memory"
+    on_failure: str = "isolate"
+    all_or_nothing: bool = False
+    dry_run: bool = False
+    validation_budget_ms: float = 200.0
+    commit_interval_ms: float = 0.0
+    backup_retention: int = 3
+    rules: RuleConfig = field(default_factory=lambda: DEFAULT_RULES)
+    retry: RetryPolicy | None = None
+
+
+class MeetingPreparer:
+    """Parses, checks and maps one raw record; rejects duplicates with conflicting content."""
+
+    def __init__(self, rules: RuleConfig = DEFAULT_RULES) -> None:
+        self.rules = rules
+        self._seen: dict[str, tuple[str, int]] = {}
+
+    def __call__(self, raw: RawRecord) -> Prepared:
+        key = raw.key
+        if raw.error is not None:
+            raise RecordFailed(key, "readable", raw.error)
+        if not isinstance(raw.payload, dict):
+            kind = type(raw.payload).__name__ if raw.payload is not None else "null"
+            raise RecordFailed(key, "object", f"record #{raw.position} is a JSON {kind}, expected an object")
+        digest = hashlib.sha1(json.dumps(raw.payload, sort_keys=True, default=str).encode()).hexdigest()
+        first = self._seen.get(key)
+        if first is not None and first[0] != digest:
+            raise RecordFailed(
+                key, "duplicate_key",
+                f"eventId {key} appears again at #{raw.position} with different content; the first "
+                f"occurrence (#{first[1]}) was kept", "eventId",
+            )
+        self._seen.setdefault(key, (digest, raw.position))
+        try:
+            meeting = parse_meeting(raw.payload)
+        except RecordInvalid as exc:
+            raise RecordFailed(key, exc.rule, exc.reason, exc.field) from None
+        issues = [
+            Issue(i.rule, i.message, key, i.field, i.severity) for i in check_meeting(meeting, self.rules)
+        ]
+        errors = [i for i in issues if i.severity == "error"]
+        if errors:
+            raise RecordFailed(key, errors[0].rule, errors[0].message, errors[0].field)
+        return Prepared(meeting_rows(meeting), issues)
+
+
+def apply_meetings(uow: Any, batch: Sequence[MeetingRows]) -> list[str]:
+    """Write each meeting of the batch; a record-level failure names its meeting."""
+    raw = uow.conn.raw  # writes through the connection are captured by the unit of work
+    outcomes = []
+    for rows in batch:
+        key = rows.event_id
+        try:
+            outcomes.append(write_meeting(raw, rows))
+        except RecordInvalid as exc:
+            raise RecordFailed(key, exc.rule, exc.reason, exc.field) from None
+        except apsw.ConstraintError as exc:
+            raise RecordFailed(key, "constraint", str(exc)) from None
+    return outcomes
+
+
+def every_hearing_linked(ctx: BatchContext) -> list[Issue]:
+    """No partial meeting: every hearing the batch wrote has at least one committee link."""
+    ids = {c.after["hearing_id"] for c in ctx.changes if c.table == "hearings" and c.after}
+    issues = []
+    for hearing_id in ids:
+        if not ctx.conn.raw.execute(
+            "SELECT 1 FROM hearing_committees WHERE hearing_id=? LIMIT 1", (hearing_id,)
+        ).fetchall():
+            event = ctx.conn.query_value("SELECT event_id FROM hearings WHERE hearing_id=?", (hearing_id,))
+            issues.append(Issue("committee_link", "the meeting has no committee link", event, "committees"))
+    return issues
+
+
+def foreign_keys_clean(conn: Connection) -> list[Issue]:
+    """Post-run cross-batch check: the whole database's foreign keys (once per run)."""
+    bad = conn.raw.execute("PRAGMA foreign_key_check").fetchall()
+    return [Issue("foreign_key", f"{len(bad)} rows break a foreign key, first: {bad[0]!r}")] if bad else []
+
+
+def prepare_database(conn: Connection, committees: Iterable[dict] | None = None) -> bool:
+    """Create (new file) or extend (earlier schema) the database; seed committees when empty.
+
+    Returns True when the database was new.
+    """
+    with conn:
+        created = ensure_schema(conn.raw)
+        count = conn.query_value("SELECT count(*) FROM committees")
+        if committees is not None or not count:
+            seed_committees(conn.raw, list(committees) if committees is not None else load_bundled_committees())
+    return bool(created)
+
+
+def build_processor(conn: Connection, options: UpdateOptions, progress: Any = None) -> Processor:
+    return Processor(
+        conn,
+        apply_meetings,
+        batch_size=options.batch_size,
+        strategy=options.strategy,
+        on_failure=options.on_failure,
+        prepare=MeetingPreparer(options.rules),
+        batch_validators=[UniqueInBatch(), every_hearing_linked],
+        final_validators=[foreign_keys_clean],
+        key=lambda r: r.key,
+        payload=_payload_text,
+        cursor=lambda r: r.update_date,
+        validation_budget_ms=options.validation_budget_ms,
+        commit_interval_ms=options.commit_interval_ms,
+        all_or_nothing=options.all_or_nothing,
+        backup_retention=options.backup_retention,
+        retry=options.retry,
+        job=JOB,
+        progress=progress,
+    )
+
+
+def run_update(
+    conn: Connection, records: Iterable[RawRecord], options: UpdateOptions, *, source: str, progress: Any = None
+) -> RunResult:
+    """Prepare the database and run the update; raises ``ProcessorAborted`` on fatal errors."""
+    return build_processor(conn, options, progress).run(records, source=source, dry_run=options.dry_run)
+
+
+def _payload_text(record: RawRecord) -> str | None:
+    if record.payload is None:
+        return None
+    try:
+        return json.dumps(record.payload, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(record.payload)
