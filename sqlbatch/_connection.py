@@ -73,7 +73,7 @@ class Connection:
         self.schema = SchemaCache(raw)
         self._capture_owner: object | None = None
         self._active_unit: object | None = None
-        self._tx_depth = 0
+        self._tx_stack: list[str | None] = []  # per open ``with conn:``: savepoint name or None
 
     # -- the familiar surface ------------------------------------------------------------
     def cursor(self) -> apsw.Cursor:
@@ -129,24 +129,27 @@ class Connection:
         self.raw.close()
 
     def __enter__(self) -> Connection:
-        if self._tx_depth == 0 and not self.in_transaction:
+        # A transaction of its own only when none is open: inside a caller's BEGIN or a unit
+        # of work, a SAVEPOINT, so leaving the block never ends a transaction it did not start.
+        if not self.in_transaction:
             self.raw.execute("BEGIN IMMEDIATE")
+            self._tx_stack.append(None)
         else:
-            self.raw.execute(f"SAVEPOINT sqlbatch_tx{self._tx_depth}")
-        self._tx_depth += 1
+            name = f"sqlbatch_tx{len(self._tx_stack)}"
+            self.raw.execute(f"SAVEPOINT {name}")
+            self._tx_stack.append(name)
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._tx_depth -= 1
-        depth = self._tx_depth
+        name = self._tx_stack.pop()
         if not self.in_transaction:  # SQLite already ended it (RAISE(ROLLBACK)...)
             return
-        if depth == 0:
+        if name is None:
             self.raw.execute("ROLLBACK" if exc_type else "COMMIT")
         elif exc_type:
-            self.raw.execute(f"ROLLBACK TO sqlbatch_tx{depth}; RELEASE sqlbatch_tx{depth}")
+            self.raw.execute(f"ROLLBACK TO {name}; RELEASE {name}")
         else:
-            self.raw.execute(f"RELEASE sqlbatch_tx{depth}")
+            self.raw.execute(f"RELEASE {name}")
 
     # -- units of work and change capture --------------------------------------------------
     def unit_of_work(self, strategy: Any = "memory", *, name: str | None = None) -> Any:
@@ -156,9 +159,18 @@ class Connection:
         return UnitOfWork(self, strategy, name=name)
 
     def session(self) -> apsw.Session:
-        """An :class:`apsw.Session` on ``main``; refused while a preupdate capture is active."""
-        self.claim_capture("user session")
-        return apsw.Session(self.raw, "main")
+        """An :class:`apsw.Session` on ``main``; refused while a preupdate capture is active.
+
+        The connection's capture is held until the session's ``close()``.
+        """
+        token = object()
+        self.claim_capture(token)
+        try:
+            session = _UserSession(self, "main")
+        finally:
+            self.release_capture(token)
+        self.claim_capture(session)
+        return session
 
     def claim_capture(self, owner: object) -> None:
         """Reserve this connection's single change capture (preupdate hook or Session).
@@ -187,6 +199,23 @@ class Connection:
 
     def __repr__(self) -> str:
         return f"<sqlbatch.Connection {self.path!r}>"
+
+
+class _UserSession(apsw.Session):
+    """An :class:`apsw.Session` that frees its connection's capture when closed."""
+
+    def __init__(self, conn: Connection, schema: str) -> None:
+        super().__init__(conn.raw, schema)
+        self._sqlbatch_conn = conn
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._sqlbatch_conn.release_capture(self)
+
+    def __repr__(self) -> str:
+        return "<user Session>"
 
 
 def connect(

@@ -41,6 +41,7 @@ class UnitOfWork:
         self.owns_transaction = False
         self._tracker: Tracker | None = None
         self._changes: list[Change] | None = None
+        self._lost_cause: BaseException | None = None  # the error that ended the transaction
 
     # -- life cycle --------------------------------------------------------------------------
     def __enter__(self) -> UnitOfWork:
@@ -55,9 +56,10 @@ class UnitOfWork:
             return
         try:
             self.rollback()
-        except TransactionLost:
-            if not self.owns_transaction:
-                raise
+        except TransactionLost as lost:
+            if isinstance(exc, TransactionLost):
+                return  # already says so; it propagates
+            raise lost from exc  # the original error (e.g. RAISE(ROLLBACK)'s) is the cause
         # the original exception propagates
 
     def begin(self) -> UnitOfWork:
@@ -85,6 +87,9 @@ class UnitOfWork:
         self._require_active("commit")
         tracker = self._tracker
         assert tracker is not None
+        if not self.conn.in_transaction:  # SQLite ended it (RAISE(ROLLBACK)...): nothing to keep
+            self._finish(ROLLED_BACK)
+            raise self._transaction_lost("commit()")
         try:
             tracker.check()
         except CaptureFailed:
@@ -126,10 +131,21 @@ class UnitOfWork:
             if self.owns_transaction and conn.in_transaction:
                 conn.raw.execute("ROLLBACK")
         if lost and not self.owns_transaction:
-            raise TransactionLost(
-                "SQLite ended the enclosing transaction (RAISE(ROLLBACK) or ON CONFLICT "
+            raise self._transaction_lost("rollback()")
+
+    def _transaction_lost(self, what: str) -> TransactionLost:
+        if self.owns_transaction:
+            text = f"{what}: SQLite already ended this unit's transaction; nothing was kept"
+        else:
+            text = (
+                f"{what}: SQLite ended the enclosing transaction (RAISE(ROLLBACK) or ON CONFLICT "
                 "ROLLBACK): the work of earlier units in it was lost and must be redone"
             )
+        if self._lost_cause is not None:
+            text += f" (cause: {self._lost_cause})"
+        lost = TransactionLost(text)
+        lost.__cause__ = self._lost_cause
+        return lost
 
     def _finish(self, state: str) -> None:
         if self._tracker is not None:
@@ -151,13 +167,21 @@ class UnitOfWork:
         return self._guard(lambda: self.conn.executemany(sql, seq))
 
     def _guard(self, run: Any) -> apsw.Cursor:
+        # Never run a statement once the transaction is gone: it would autocommit on its own.
+        if not self.conn.in_transaction:
+            raise self._transaction_lost("execute()")
         try:
             return run()
         except apsw.Error as exc:
             if not self.conn.in_transaction:
-                raise TransactionLost(
-                    f"SQLite ended the transaction while running a statement: {exc}"
-                ) from exc
+                # RAISE(ROLLBACK) / ON CONFLICT ROLLBACK ended the whole transaction. Own
+                # transaction: the original error is the caller's answer. Nested: the caller's
+                # earlier work went too, which TransactionLost says, with the original as cause.
+                self._lost_cause = exc
+                if not self.owns_transaction:
+                    raise TransactionLost(
+                        f"SQLite ended the enclosing transaction while running a statement: {exc}"
+                    ) from exc
             raise
 
     # -- what was recorded -------------------------------------------------------------------

@@ -82,7 +82,7 @@ class RunResult:
             "dry_run": self.dry_run,
             **{k: v for k, v in m.to_dict().items()},
             "quarantined": [q.to_dict() for q in self.quarantined],
-            "warnings": [{"record_key": w.record, "rule": w.rule, "field": w.field, "message": w.message} for w in self.warnings[:100]],
+            "warning_examples": [{"record_key": w.record, "rule": w.rule, "field": w.field, "message": w.message} for w in self.warnings[:20]],
             "error": self.error,
             "backup": self.backup_path,
         }

@@ -123,7 +123,7 @@ def prepare_database(conn: Connection, committees: Iterable[dict] | None = None)
         count = conn.query_value("SELECT count(*) FROM committees")
         if committees is not None or not count:
             seed_committees(conn.raw, list(committees) if committees is not None else load_bundled_committees())
-    return bool(created)
+    return created == "created"
 
 
 def build_processor(conn: Connection, options: UpdateOptions, progress: Any = None) -> Processor:

@@ -1,7 +1,10 @@
 """``memory``: an undo log of before-images from the preupdate hook (the plan's choice).
 
 Rollback replays the log in reverse with compensating statements keyed by rowid (or by
-primary key for WITHOUT ROWID tables), then restores ``sqlite_sequence``. Handles NULLs,
+primary key for WITHOUT ROWID tables), then restores ``sqlite_sequence``. Entries of a
+statement that failed and was undone by SQLite itself (the hook never hears of statement
+rollbacks) replay as no-ops: their UPDATE/DELETE compensations find the row as it was, and a
+re-INSERT of a row that is still there does nothing. Handles NULLs,
 BLOBs, large text, cascades and trigger writes (they are in the log at depth >= 1).
 Refuses databases with VIRTUAL generated columns (the hook cannot read those rows).
 """
@@ -64,7 +67,15 @@ class MemoryTracker:
                 values.insert(0, e.rowid)
             names = ", ".join(quote(c) for c in cols)
             marks = ", ".join("?" * len(cols))
-            raw.execute(f"INSERT INTO main.{quote(info.name)}({names}) VALUES ({marks})", values)
+            # DO NOTHING: a statement that failed after writing (a trigger's RAISE(ABORT), a
+            # foreign-key violation found at its end) was undone by SQLite's statement journal,
+            # which the hook does not report; its DELETE entries stay in the log while the row
+            # is back. In a true replay the row is always absent here, so this changes nothing.
+            raw.execute(
+                f"INSERT INTO main.{quote(info.name)}({names}) VALUES ({marks}) "
+                "ON CONFLICT DO NOTHING",
+                values,
+            )
         else:
             where, key = _where(info, e.rowid_new, e.new)
             sets = [f"{quote(info.columns[i])}=?" for i in info.writable]

@@ -53,15 +53,22 @@ class SessionTracker:
         return self._session.changeset()
 
     def changes(self) -> list[Change]:
+        """Net change per row. An UPDATE's ``before``/``after`` hold only the primary key
+        (``before``) and the columns that changed: the changeset carries no other values."""
         schema = self._conn.schema
         out = []
         for tc in apsw.Changeset.iter(self.changeset()):
             info = schema.table(tc.name)
-            old = _plain(tc.old)
-            new = _plain(tc.new)
-            values = new if new is not None else old
-            pk = tuple(v for v, is_pk in zip(values or (), tc.pk_columns, strict=False) if is_pk)
-            out.append(Change.from_values(info, tc.op, pk, old, new, int(bool(tc.indirect))))
+            # The changeset leaves out generated columns, and for a table without a declared
+            # PRIMARY KEY (SQLITE_SESSION_OBJCONFIG_ROWID) puts the rowid first.
+            names: list[str | None] = [info.columns[i] for i in info.writable]
+            if tc.column_count == len(names) + 1:
+                names.insert(0, None)  # the rowid: part of the key, not a column
+            values = tc.new if tc.op == "INSERT" else tc.old
+            key = tuple(values[i] for i in sorted(tc.pk_columns))  # pk_columns: a set of indexes
+            before = _by_name(names, tc.old)
+            after = _by_name(names, tc.new)
+            out.append(Change(info.name, tc.op, key, before, after, int(bool(tc.indirect))))
         return out
 
     def check(self) -> None:
@@ -98,10 +105,15 @@ class SessionTracker:
         self._conn.release_capture(self)
 
 
-def _plain(values: tuple | None) -> tuple | None:
+def _by_name(names: list[str | None], values: tuple | None) -> dict | None:
+    """Values by column name; columns the changeset does not carry (``no_change``) left out."""
     if values is None:
         return None
-    return tuple(None if v is apsw.no_change else v for v in values)
+    return {
+        n: v
+        for n, v in zip(names, values, strict=True)
+        if n is not None and v is not apsw.no_change
+    }
 
 
 class SessionStrategy:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -34,11 +34,22 @@ import tenacity
 
 from .errors import ApiAuthError, ApiResponseError, ApiUnavailable
 from .jsontext import JsonTextError, decode_json
+from .payloads import (
+    CHAMBERS,
+    committee_row,
+    item_chamber,
+    item_event_id,
+    listing_order,
+    next_offset,
+    shape,
+    subcommittee_rows,
+    updated,
+)
 from .ratelimit import RateLimiter
 from .record import RawRecord
 from .redact import RedactingFilter, Redactor
 from .retry import RetryPolicy, TransientError, parse_retry_after
-from .timestamps import api_timestamp, parse_timestamp
+from .timestamps import api_timestamp
 
 __all__ = ["CHAMBERS", "DEFAULT_BASE_URL", "MAX_PAGE_SIZE", "CongressClient"]
 
@@ -46,7 +57,6 @@ logger = logging.getLogger("adapters.hearings.api")
 
 DEFAULT_BASE_URL = "https://api.congress.gov/v3"
 MAX_PAGE_SIZE = 250
-CHAMBERS = ("house", "senate", "joint", "nochamber")
 _MAX_PAGES = 10_000
 _SIGN_UP = "https://api.congress.gov/sign-up/"
 
@@ -175,7 +185,7 @@ class CongressClient:
         if not isinstance(meeting, dict):
             raise ApiResponseError(
                 f"GET {path}: wrong-shaped response: expected an object with a "
-                f"'committeeMeeting' object, got {_shape(body)}",
+                f"'committeeMeeting' object, got {shape(body)}",
                 path=path, status_code=200,
             )
         got = meeting.get("eventId")
@@ -212,11 +222,11 @@ class CongressClient:
     ) -> Iterator[RawRecord]:
         items = self._listing(path, params)
         for position, item in enumerate(items, start=1):
-            event_id = _event_id(item)
+            event_id = item_event_id(item)
             if event_id is None:
                 yield RawRecord(position, item, error=f"GET {path}: list item without an eventId")
                 continue
-            chamber = _item_chamber(item)
+            chamber = item_chamber(item)
             if chamber is None:
                 yield RawRecord(
                     position, {"eventId": event_id},
@@ -241,9 +251,9 @@ class CongressClient:
             for item in page:
                 if not isinstance(item, dict):
                     logger.warning("GET %s offset %d: skipped a list item that is %s",
-                                   path, offset, _shape(item))
+                                   path, offset, shape(item))
                     continue
-                event_id = _event_id(item)
+                event_id = item_event_id(item)
                 if event_id is None:
                     without_id.append(item)
                     continue
@@ -253,14 +263,14 @@ class CongressClient:
                     new += 1
                     continue
                 duplicates += 1
-                if _updated(item) > _updated(known):
+                if updated(item) > updated(known):
                     unique[event_id] = item
             if page and not new:
                 logger.warning("GET %s offset %d repeated meetings already listed "
                                "(the pagination may have shifted)", path, offset)
         if duplicates:
             logger.info("GET %s: dropped %d duplicate list items", path, duplicates)
-        ordered = sorted(unique.values(), key=_listing_order)
+        ordered = sorted(unique.values(), key=listing_order)
         logger.info("GET %s: %d meetings listed", path, len(ordered) + len(without_id))
         return ordered + without_id
 
@@ -269,12 +279,12 @@ class CongressClient:
         mentioned: dict[str, dict[str, Any]] = {}
         for offset, page in self._pages(path, {}, "committees"):
             for item in page:
-                committee = _committee_row(item)
+                committee = committee_row(item)
                 if committee is None:
                     logger.warning("GET %s offset %d: skipped a committee without systemCode",
                                    path, offset)
                     continue
-                for sub in _subcommittee_rows(item, committee):
+                for sub in subcommittee_rows(item, committee):
                     mentioned.setdefault(sub["systemCode"], sub)
                 if committee["systemCode"] in seen:
                     continue
@@ -298,11 +308,11 @@ class CongressClient:
             if not isinstance(items, list):
                 raise ApiResponseError(
                     f"GET {path} (offset {offset}): wrong-shaped response: expected an object "
-                    f"with a {items_key!r} list, got {_shape(body)}",
+                    f"with a {items_key!r} list, got {shape(body)}",
                     path=path, status_code=200,
                 )
             yield offset, items
-            following = _next_offset(body.get("pagination"), offset, len(items))
+            following = next_offset(body.get("pagination"), offset, len(items))
             if following is None:
                 return
             offset = following
@@ -369,10 +379,12 @@ class CongressClient:
                 path=path, status_code=status,
             )
         if status == 429 or status == 408 or status >= 500:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            asked = f" (Retry-After {retry_after:g} s)" if retry_after is not None else ""
             raise TransientError(
-                f"HTTP {status} {response.reason_phrase}{self._server_says(response)}",
+                f"HTTP {status} {response.reason_phrase}{self._server_says(response)}{asked}",
                 status_code=status,
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                retry_after=retry_after,
             )
         return response
 
@@ -463,108 +475,9 @@ def _meetings_path(congress: int, chamber: str | None) -> str:
     return f"{path}/{_chamber(chamber)}" if chamber is not None else path
 
 
-def _event_id(item: dict[str, Any]) -> str | None:
-    value = item.get("eventId")
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _item_chamber(item: dict[str, Any]) -> str | None:
-    """The chamber of a list item, from ``chamber`` or else from its ``url``."""
-    value = item.get("chamber")
-    if isinstance(value, str) and value.strip().lower() in CHAMBERS:
-        return value.strip().lower()
-    url = item.get("url")
-    if isinstance(url, str):
-        parts = httpx.URL(url).path.strip("/").split("/")
-        if "committee-meeting" in parts:
-            rest = parts[parts.index("committee-meeting") + 1:]
-            if len(rest) >= 2 and rest[1].lower() in CHAMBERS:
-                return rest[1].lower()
-    return None
-
-
-_NEVER = datetime.min.replace(tzinfo=UTC)
-
-
-def _updated(item: dict[str, Any]) -> datetime:
-    return parse_timestamp(item.get("updateDate")) or _NEVER
-
-
-def _listing_order(item: dict[str, Any]) -> tuple[bool, datetime, int, str]:
-    """Oldest update first (unreadable dates last), then eventId numerically."""
-    stamp = parse_timestamp(item.get("updateDate"))
-    event_id = _event_id(item) or ""
-    return (stamp is None, stamp or _NEVER, len(event_id), event_id)
-
-
-def _next_offset(pagination: object, offset: int, count: int) -> int | None:
-    """The offset of the next page, or ``None`` at the end (no ``next``, or an empty page)."""
-    if not isinstance(pagination, dict) or not pagination.get("next") or count == 0:
-        return None
-    following = offset + count
-    try:
-        stated = int(httpx.URL(str(pagination["next"])).params.get("offset", ""))
-    except (ValueError, httpx.InvalidURL):
-        stated = None
-    if stated is not None and stated > offset:
-        following = stated
-    total = pagination.get("count")
-    if isinstance(total, int) and not isinstance(total, bool) and following >= total:
-        return None
-    return following
-
-
-def _committee_row(item: object) -> dict[str, Any] | None:
-    if not isinstance(item, dict):
-        return None
-    code = item.get("systemCode")
-    if not isinstance(code, str) or not code.strip():
-        return None
-    parent = item.get("parent")
-    if isinstance(parent, dict):
-        parent = parent.get("systemCode")
-    return {
-        "systemCode": code.strip(),
-        "name": item.get("name"),
-        "chamber": item.get("chamber"),
-        "committeeTypeCode": item.get("committeeTypeCode", item.get("type")),
-        "parent": parent if isinstance(parent, str) and parent.strip() else None,
-        "url": item.get("url"),
-    }
-
-
-def _subcommittee_rows(item: dict[str, Any], parent: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    subs = item.get("subcommittees")
-    if not isinstance(subs, list):
-        return
-    for sub in subs:
-        if isinstance(sub, dict) and isinstance(sub.get("systemCode"), str):
-            yield {
-                "systemCode": sub["systemCode"].strip(),
-                "name": sub.get("name"),
-                "chamber": parent["chamber"],
-                "committeeTypeCode": "Subcommittee",
-                "parent": parent["systemCode"],
-                "url": sub.get("url"),
-            }
-
-
 def _looks_like_html(response: httpx.Response) -> bool:
     if "html" in response.headers.get("Content-Type", "").lower():
         return True
     return response.content.lstrip()[:1] == b"<"
 
-
-def _shape(value: object) -> str:
-    if isinstance(value, dict):
-        keys = ", ".join(sorted(map(str, value))[:5])
-        return f"an object with keys [{keys}]" if keys else "an empty object"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    if value is None:
-        return "null"
-    return f"a {type(value).__name__}"
 

@@ -34,8 +34,9 @@ def read_path(path: str | os.PathLike[str]) -> Iterator[RawRecord]:
     """Records from ``path`` (NDJSON file, JSON array file or directory of ``.json`` files).
 
     Checks the path at once and raises :class:`SourceError` (naming the path, the problem
-    and what to do) when it is missing, unreadable, or a directory without ``.json`` files;
-    the records themselves are read lazily, in order. Records that cannot be read (invalid
+    and what to do) when it is missing, unreadable, a directory without ``.json`` files, or a
+    JSON array file that is not valid JSON (an array is parsed whole, at once); NDJSON lines
+    and directory files are read lazily, in order. Records that cannot be read (invalid
     JSON, invalid UTF-8, unreadable file in a directory) come through as ``RawRecord``
     with ``error`` set, so they are counted and quarantined, not lost.
     """
@@ -48,19 +49,37 @@ def read_path(path: str | os.PathLike[str]) -> Iterator[RawRecord]:
         raise SourceError(f"{source}: cannot be read ({exc.strerror}); {_WHAT_TO_PASS}") from None
     if stat.S_ISDIR(info.st_mode):
         return _read_directory(source, _json_files(source))
-    if stat.S_ISREG(info.st_mode):
-        _probe(source)
+    if stat.S_ISREG(info.st_mode) and _starts_with_bracket(source):
+        # A JSON array is parsed as a whole anyway: do it now, so a broken one is refused
+        # before any record is applied.
+        return iter(list(_array_records(source, _read_all(source))))
     return _read_file(source, regular=stat.S_ISREG(info.st_mode), size=info.st_size)
 
 
-def _probe(source: Path) -> None:
+def _read_all(source: Path) -> bytes:
     try:
-        with source.open("rb"):
-            pass
+        return source.read_bytes()
     except OSError as exc:
         raise SourceError(
             f"{source}: cannot be opened ({exc.strerror}); check its permissions"
         ) from None
+
+
+def _starts_with_bracket(source: Path, chunk_size: int = 4096) -> bool:
+    """Whether the first non-blank character of the file is ``[`` (reads only its head)."""
+    try:
+        with source.open("rb") as stream:
+            head = stream.read(chunk_size).removeprefix(b"\xef\xbb\xbf")
+            while head:
+                stripped = head.lstrip()
+                if stripped:
+                    return stripped.startswith(b"[")
+                head = stream.read(chunk_size)
+    except OSError as exc:
+        raise SourceError(
+            f"{source}: cannot be opened ({exc.strerror}); check its permissions"
+        ) from None
+    return False
 
 
 def _json_files(directory: Path) -> list[Path]:

@@ -37,13 +37,14 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._starts: deque[float] = deque()
+        self._latest = float("-inf")  # time never runs backwards for the limiter
         self._lock = threading.Lock()
 
     def acquire(self) -> float:
         """Wait until one more request fits in the window, record it; return the seconds waited."""
         waited = 0.0
         with self._lock:
-            now = self._clock()
+            now = self._now()
             self._expire(now)
             if len(self._starts) >= self.max_requests:
                 ready_at = self._starts[0] + self.period
@@ -51,10 +52,15 @@ class RateLimiter:
                 if delay > 0:
                     self._sleep(delay)
                     waited = delay
-                now = max(self._clock(), ready_at)
+                self._latest = max(self._latest, ready_at)
+                now = self._now()
                 self._expire(now)
             self._starts.append(now)
         return waited
+
+    def _now(self) -> float:
+        self._latest = max(self._latest, self._clock())
+        return self._latest
 
     def _expire(self, now: float) -> None:
         cutoff = now - self.period

@@ -1,0 +1,436 @@
+"""Write one meeting's rows into the hearings schema, touching only what differs.
+
+:func:`write_meeting` upserts the hearing by ``event_id`` (``INSERT ... ON CONFLICT DO
+UPDATE ... WHERE`` a column differs; never ``INSERT OR REPLACE``, which would delete and
+orphan the children) and replaces the meeting's link sets (committees, witness
+appearances, witness documents, supporting documents, transcripts) by difference: rows
+that are no longer in the payload are deleted (children before parents: the earlier schema
+has no ``ON DELETE CASCADE``), new ones inserted, changed ones updated, identical ones left
+alone. A set whose payload field is absent is kept as stored. ``"unchanged"`` means no write
+at all; ``hearings.updated_at`` moves only on a real change of the meeting or its links.
+
+Witnesses are shared between meetings: one is found by its deduplication key
+(:func:`~adapters.hearings.mapping.witness_key`: name without honorifics, casefolded, plus
+organisation), else inserted; a found witness row is never rewritten (its ``title`` is the
+position of its first appearance, as in the earlier database; the per-meeting position is
+``witness_appearances.position``). When the earlier database holds the same person twice,
+the lowest ``witness_id`` is used. A witness whose last appearance a write removes is
+deleted with it (no witness row without an appearance, as in the earlier database).
+
+The connection is anything with ``execute(sql, params)`` returning an iterable of tuples
+(an ``apsw.Connection``); every statement is a constant text with parameters, so SQLite's
+prepared-statement cache serves them. Transactions are the caller's (the unit of work).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from typing import Any, Literal
+
+from .mapping import DocumentRow, MeetingRows, WitnessRow, supporting_source, witness_key
+from .models import RecordInvalid
+from .schema import Executes
+
+__all__ = ["UnknownCommittee", "WriteResult", "read_meeting_state", "write_meeting"]
+
+WriteResult = Literal["added", "updated", "unchanged"]
+
+
+class UnknownCommittee(RecordInvalid):
+    """The meeting names a committee the database does not know."""
+
+    def __init__(self, system_code: str, index: int = 0, *, key: str | None = None) -> None:
+        self.system_code = system_code
+        super().__init__(
+            f"committees[{index}].systemCode",
+            "committee_exists",
+            f"committee {system_code!r} is not in the committees table",
+            key=key,
+        )
+
+
+# Columns a new hearing cannot do without, with the payload field that feeds each.
+_REQUIRED_ON_INSERT = {
+    "congress": "congress",
+    "chamber": "chamber",
+    "title": "title",
+    "hearing_type": "type",
+    "status": "meetingStatus",
+}
+
+
+def _all(conn: Executes, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in conn.execute(sql, params)]
+
+
+@lru_cache(maxsize=64)
+def _upsert_sql(columns: tuple[str, ...]) -> str:
+    """The hearing UPSERT for this set of present columns (first is ``event_id``)."""
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    rest = columns[1:]
+    sql = f"INSERT INTO hearings ({names}) VALUES ({marks}) ON CONFLICT(event_id) "
+    if not rest:
+        return sql + "DO NOTHING RETURNING hearing_id"
+    sets = ", ".join(f"{c} = excluded.{c}" for c in rest)
+    changed = " OR ".join(f"hearings.{c} IS NOT excluded.{c}" for c in rest)
+    return (
+        sql + f"DO UPDATE SET {sets}, updated_at = CURRENT_TIMESTAMP WHERE {changed} "
+        "RETURNING hearing_id"
+    )
+
+
+def _multiset_diff(
+    stored: list[tuple[int, tuple[Any, ...]]], wanted: list[tuple[Any, ...]]
+) -> tuple[list[int], list[tuple[Any, ...]]]:
+    """Ids of stored rows to delete and values to insert so that stored == wanted."""
+    need = Counter(wanted)
+    delete: list[int] = []
+    for row_id, values in stored:
+        if need[values] > 0:
+            need[values] -= 1
+        else:
+            delete.append(row_id)
+    insert: list[tuple[Any, ...]] = []
+    for values in wanted:
+        if need[values] > 0:
+            need[values] -= 1
+            insert.append(values)
+    return delete, insert
+
+
+# -- committees ----------------------------------------------------------------------------
+
+
+def _committee_ids(conn: Executes, rows: MeetingRows) -> list[tuple[int, int]]:
+    """``(committee_id, is_primary)`` per link; raises :class:`UnknownCommittee` first."""
+    out = []
+    for link in rows.committees or ():
+        found = _all(conn, "SELECT committee_id FROM committees WHERE system_code = ?", (link.system_code,))
+        if not found:
+            raise UnknownCommittee(link.system_code, link.index, key=rows.event_id)
+        out.append((found[0][0], int(link.is_primary)))
+    return out
+
+
+def _write_committees(conn: Executes, hearing_id: int, wanted: list[tuple[int, int]], new: bool) -> bool:
+    stored = {} if new else dict(
+        _all(conn, "SELECT committee_id, is_primary FROM hearing_committees WHERE hearing_id = ?", (hearing_id,))
+    )
+    want = dict(wanted)
+    changed = False
+    for committee_id in stored.keys() - want.keys():
+        conn.execute(
+            "DELETE FROM hearing_committees WHERE hearing_id = ? AND committee_id = ?",
+            (hearing_id, committee_id),
+        )
+        changed = True
+    for committee_id, primary in wanted:
+        if committee_id not in stored:
+            conn.execute(
+                "INSERT INTO hearing_committees (hearing_id, committee_id, is_primary) VALUES (?, ?, ?)",
+                (hearing_id, committee_id, primary),
+            )
+            changed = True
+        elif stored[committee_id] != primary:
+            conn.execute(
+                "UPDATE hearing_committees SET is_primary = ? WHERE hearing_id = ? AND committee_id = ?",
+                (primary, hearing_id, committee_id),
+            )
+            changed = True
+    return changed
+
+
+# -- witnesses -----------------------------------------------------------------------------
+
+
+def _witness_id(conn: Executes, witness: WitnessRow) -> int:
+    """The stored witness with this key (lowest id), else a new row."""
+    raw = " ".join(witness.raw_name.split())
+    candidates = _all(
+        conn,
+        "SELECT witness_id, full_name, organization FROM witnesses "
+        "WHERE full_name COLLATE NOCASE IN (?, ?)",
+        (witness.full_name, raw),
+    )
+    for witness_id, full_name, organization in sorted(candidates):
+        if witness_key(full_name, organization) == witness.key:
+            return witness_id
+    inserted = _all(
+        conn,
+        "INSERT INTO witnesses (first_name, last_name, full_name, title, organization) "
+        "VALUES (?, ?, ?, ?, ?) RETURNING witness_id",
+        (witness.first_name, witness.last_name, witness.full_name, witness.position, witness.organization),
+    )
+    return inserted[0][0]
+
+
+def _orders(
+    stored: dict[int, tuple[int, Any, Any]], ids: list[int], witnesses: tuple[WitnessRow, ...]
+) -> list[int]:
+    """The appearance orders to store: the stored ones while they still sort the payload.
+
+    ``appearance_order`` orders the witnesses; its numbers carry no meaning of their own
+    (the earlier database numbered by the upstream list and left gaps: 1, 3, 4, 5). The
+    stored numbers are kept when no witness is added and they are strictly increasing in
+    the payload's order; otherwise the witnesses are numbered 1..n.
+    """
+    current = [stored[i][2] if i in stored else None for i in ids]
+    if all(isinstance(order, int) for order in current) and all(
+        a < b for a, b in zip(current, current[1:], strict=False)
+    ):
+        return current  # type: ignore[return-value]
+    return [witness.order for witness in witnesses]
+
+
+def _write_appearances(
+    conn: Executes, hearing_id: int, witnesses: tuple[WitnessRow, ...], new: bool
+) -> tuple[bool, dict[int, WitnessRow]]:
+    """Replace the meeting's appearances; returns (changed, appearance_id → witness row)."""
+    stored = {} if new else {
+        witness_id: (appearance_id, position, order)
+        for appearance_id, witness_id, position, order in _all(
+            conn,
+            "SELECT appearance_id, witness_id, position, appearance_order "
+            "FROM witness_appearances WHERE hearing_id = ?",
+            (hearing_id,),
+        )
+    }
+    ids = [_witness_id(conn, witness) for witness in witnesses]
+    orders = _orders(stored, ids, witnesses)
+    changed = False
+    by_appearance: dict[int, WitnessRow] = {}
+    for witness_id, witness, order in zip(ids, witnesses, orders, strict=True):
+        if witness_id in stored:
+            appearance_id, position, stored_order = stored[witness_id]
+            if (position, stored_order) != (witness.position, order):
+                conn.execute(
+                    "UPDATE witness_appearances SET position = ?, appearance_order = ? "
+                    "WHERE appearance_id = ?",
+                    (witness.position, order, appearance_id),
+                )
+                changed = True
+        else:
+            appearance_id = _all(
+                conn,
+                "INSERT INTO witness_appearances (witness_id, hearing_id, position, appearance_order) "
+                "VALUES (?, ?, ?, ?) RETURNING appearance_id",
+                (witness_id, hearing_id, witness.position, order),
+            )[0][0]
+            changed = True
+        by_appearance[appearance_id] = witness
+    wanted_ids = set(ids)
+    for witness_id, (appearance_id, _, _) in stored.items():
+        if witness_id not in wanted_ids:
+            conn.execute("DELETE FROM witness_documents WHERE appearance_id = ?", (appearance_id,))
+            conn.execute("DELETE FROM witness_appearances WHERE appearance_id = ?", (appearance_id,))
+            conn.execute(
+                "DELETE FROM witnesses WHERE witness_id = ? AND NOT EXISTS "
+                "(SELECT 1 FROM witness_appearances WHERE witness_id = ?)",
+                (witness_id, witness_id),
+            )
+            changed = True
+    return changed, by_appearance
+
+
+def _write_witness_documents(
+    conn: Executes, hearing_id: int, by_appearance: dict[int, WitnessRow], new: bool
+) -> bool:
+    stored = [] if new else [
+        (document_id, (appearance_id, document_type, title, url, fmt))
+        for document_id, appearance_id, document_type, title, url, fmt in _all(
+            conn,
+            "SELECT d.document_id, d.appearance_id, d.document_type, d.title, d.document_url, "
+            "d.format_type FROM witness_documents d JOIN witness_appearances a "
+            "ON a.appearance_id = d.appearance_id WHERE a.hearing_id = ? ORDER BY d.document_id",
+            (hearing_id,),
+        )
+    ]
+    wanted = [
+        (appearance_id, d.document_type, d.title, d.document_url, d.format_type)
+        for appearance_id, witness in by_appearance.items()
+        for d in witness.documents
+    ]
+    delete, insert = _multiset_diff(stored, wanted)
+    for document_id in delete:
+        conn.execute("DELETE FROM witness_documents WHERE document_id = ?", (document_id,))
+    for values in insert:
+        conn.execute(
+            "INSERT INTO witness_documents (appearance_id, document_type, title, document_url, "
+            "format_type) VALUES (?, ?, ?, ?, ?)",
+            values,
+        )
+    return bool(delete or insert)
+
+
+# -- documents and transcripts -------------------------------------------------------------
+
+
+def _write_supporting(
+    conn: Executes, hearing_id: int, sources: dict[str, tuple[DocumentRow, ...]], new: bool
+) -> bool:
+    if not sources:
+        return False
+    stored = [] if new else [
+        (document_id, (document_type, title, description, url, fmt))
+        for document_id, document_type, title, description, url, fmt in _all(
+            conn,
+            "SELECT document_id, document_type, title, description, document_url, format_type "
+            "FROM supporting_documents WHERE hearing_id = ? ORDER BY document_id",
+            (hearing_id,),
+        )
+        if supporting_source(document_type) in sources
+    ]
+    wanted = [
+        (d.document_type, d.title, d.description, d.document_url, d.format_type)
+        for docs in sources.values()
+        for d in docs
+    ]
+    delete, insert = _multiset_diff(stored, wanted)
+    for document_id in delete:
+        conn.execute("DELETE FROM supporting_documents WHERE document_id = ?", (document_id,))
+    for values in insert:
+        conn.execute(
+            "INSERT INTO supporting_documents (hearing_id, document_type, title, description, "
+            "document_url, format_type) VALUES (?, ?, ?, ?, ?, ?)",
+            (hearing_id, *values),
+        )
+    return bool(delete or insert)
+
+
+def _write_transcripts(conn: Executes, hearing_id: int, rows: MeetingRows, new: bool) -> bool:
+    stored = [] if new else [
+        (transcript_id, (jacket, url))
+        for transcript_id, jacket, url in _all(
+            conn,
+            "SELECT transcript_id, jacket_number, document_url FROM hearing_transcripts "
+            "WHERE hearing_id = ? ORDER BY transcript_id",
+            (hearing_id,),
+        )
+    ]
+    wanted = [(t.jacket_number, t.document_url) for t in rows.transcripts or ()]
+    delete, insert = _multiset_diff(stored, wanted)
+    for transcript_id in delete:
+        conn.execute("DELETE FROM hearing_transcripts WHERE transcript_id = ?", (transcript_id,))
+    for values in insert:
+        conn.execute(
+            "INSERT INTO hearing_transcripts (hearing_id, jacket_number, document_url) VALUES (?, ?, ?)",
+            (hearing_id, *values),
+        )
+    return bool(delete or insert)
+
+
+# -- the meeting ---------------------------------------------------------------------------
+
+
+def write_meeting(conn: Executes, rows: MeetingRows) -> WriteResult:
+    """Write everything of one meeting; ``"added"``, ``"updated"`` or ``"unchanged"``.
+
+    Raises :class:`UnknownCommittee` (before any write) for a committee the database does
+    not know, and :class:`RecordInvalid` (rule ``required``) for a new meeting whose payload
+    lacks a NOT NULL column or its committees.
+    """
+    found = _all(conn, "SELECT hearing_id FROM hearings WHERE event_id = ?", (rows.event_id,))
+    new = not found
+    if new:
+        for column, api_field in _REQUIRED_ON_INSERT.items():
+            if rows.hearing.get(column) is None:
+                raise RecordInvalid(api_field, "required", "a new meeting needs it", key=rows.event_id)
+        if not rows.committees:
+            raise RecordInvalid(
+                "committees", "required", "a new meeting needs a committee", key=rows.event_id
+            )
+    committees = _committee_ids(conn, rows) if rows.committees is not None else None
+
+    columns = tuple(rows.hearing)
+    returned = _all(conn, _upsert_sql(columns), tuple(rows.hearing[c] for c in columns))
+    hearing_id = returned[0][0] if returned else found[0][0]
+    hearing_changed = bool(returned)
+
+    children_changed = False
+    if committees is not None:
+        children_changed |= _write_committees(conn, hearing_id, committees, new)
+    if rows.witnesses is not None:
+        changed, by_appearance = _write_appearances(conn, hearing_id, rows.witnesses, new)
+        children_changed |= changed
+        if rows.witness_documents:
+            children_changed |= _write_witness_documents(conn, hearing_id, by_appearance, new)
+    children_changed |= _write_supporting(conn, hearing_id, rows.supporting, new)
+    if rows.transcripts is not None:
+        children_changed |= _write_transcripts(conn, hearing_id, rows, new)
+
+    if new:
+        return "added"
+    if children_changed and not hearing_changed:
+        conn.execute(
+            "UPDATE hearings SET updated_at = CURRENT_TIMESTAMP WHERE hearing_id = ?", (hearing_id,)
+        )
+    return "updated" if hearing_changed or children_changed else "unchanged"
+
+
+def read_meeting_state(conn: Executes, event_id: str) -> dict[str, Any] | None:
+    """What the database holds for one meeting, by column name (``None``: not stored).
+
+    Keys: ``hearing`` (every column), ``committees`` ([(system_code, is_primary)] by
+    committee), ``witnesses`` ([{full_name, organization, position, appearance_order,
+    documents}] by appearance order), ``supporting_documents`` and ``transcripts``.
+    """
+    cursor = conn.execute("SELECT * FROM hearings WHERE event_id = ?", (event_id,))
+    names = [d[0] for d in cursor.getdescription()] if hasattr(cursor, "getdescription") else [
+        d[0] for d in cursor.description
+    ]
+    found = [tuple(row) for row in cursor]
+    if not found:
+        return None
+    hearing = dict(zip(names, found[0], strict=True))
+    hearing_id = hearing["hearing_id"]
+    committees = _all(
+        conn,
+        "SELECT c.system_code, hc.is_primary FROM hearing_committees hc "
+        "JOIN committees c ON c.committee_id = hc.committee_id WHERE hc.hearing_id = ? "
+        "ORDER BY c.system_code",
+        (hearing_id,),
+    )
+    witnesses = []
+    for appearance_id, full_name, organization, position, order in _all(
+        conn,
+        "SELECT a.appearance_id, w.full_name, w.organization, a.position, a.appearance_order "
+        "FROM witness_appearances a JOIN witnesses w ON w.witness_id = a.witness_id "
+        "WHERE a.hearing_id = ? ORDER BY a.appearance_order, a.appearance_id",
+        (hearing_id,),
+    ):
+        documents = _all(
+            conn,
+            "SELECT document_type, title, document_url, format_type FROM witness_documents "
+            "WHERE appearance_id = ? ORDER BY document_id",
+            (appearance_id,),
+        )
+        witnesses.append(
+            {
+                "full_name": full_name,
+                "organization": organization,
+                "position": position,
+                "appearance_order": order,
+                "documents": documents,
+            }
+        )
+    supporting = _all(
+        conn,
+        "SELECT document_type, title, description, document_url, format_type "
+        "FROM supporting_documents WHERE hearing_id = ? ORDER BY document_id",
+        (hearing_id,),
+    )
+    transcripts = _all(
+        conn,
+        "SELECT jacket_number, document_url FROM hearing_transcripts WHERE hearing_id = ? "
+        "ORDER BY transcript_id",
+        (hearing_id,),
+    )
+    return {
+        "hearing": hearing,
+        "committees": committees,
+        "witnesses": witnesses,
+        "supporting_documents": supporting,
+        "transcripts": transcripts,
+    }
