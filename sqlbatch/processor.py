@@ -32,7 +32,7 @@ from ._retry import RETRYABLE, RetryPolicy
 from .strategies import resolve_strategy, strategy_name
 from .validators import BatchContext, Issue, run_all
 
-__all__ = ["Prepared", "Processor", "ProcessorAborted", "QuarantinedRecord", "RecordFailed", "RunResult"]
+__all__ = ["Prepared", "Processor", "ProcessorAborted", "SourceFailed", "QuarantinedRecord", "RecordFailed", "RunResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,10 @@ class RunResult:
             "error": self.error,
             "backup": self.backup_path,
         }
+
+
+class SourceFailed(SqlbatchError):
+    """Reading the records failed (the source, not a record): the run stops, batches stay."""
 
 
 class ProcessorAborted(SqlbatchError):
@@ -193,7 +197,7 @@ class Processor:
                 self._run_all_or_nothing(records, result, dry_run, skip_to)
             else:
                 self._run_batched(records, result, dry_run, skip_to)
-        except FATAL_ERRORS + (KeyboardInterrupt,) as exc:
+        except FATAL_ERRORS + (KeyboardInterrupt, SourceFailed) as exc:
             result.metrics.duration_s = self.clock() - started
             self._abort(result, exc, dry_run)
             raise ProcessorAborted(result.error or str(exc), result) from exc
@@ -287,7 +291,10 @@ class Processor:
         position = 0
         batch_no = 0
         while True:
-            chunk = list(islice(it, self.batch_size))
+            try:
+                chunk = list(islice(it, self.batch_size))
+            except Exception as exc:  # noqa: BLE001 - the source failed: fatal, not the records' fault
+                raise SourceFailed(f"the source failed: {exc}") from exc
             if not chunk:
                 return
             items: list[Item] = []
@@ -610,6 +617,8 @@ def _describe_fatal(exc: BaseException) -> str:
         return f"an I/O error stopped the run ({exc}): check the disk, then run again; committed batches are kept"
     if isinstance(exc, apsw.ReadOnlyError):
         return "the database is read-only: give a writable file"
+    if isinstance(exc, SourceFailed):
+        return str(exc)
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted: run again to resume; committed batches are kept"
     return f"{type(exc).__name__}: {exc}; committed batches are kept, run again to resume"

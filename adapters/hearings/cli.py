@@ -20,6 +20,7 @@ from sqlbatch import ConfigurationError, OpenError, ProcessorAborted, RetryPolic
 from . import report
 from .schema import SchemaMismatch
 from .sources import SourceError, read_path, read_sample
+from .sources.errors import ApiAuthError, ApiError
 from .sources.record import RawRecord
 from .updater import UpdateOptions, prepare_database, run_update
 
@@ -83,9 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         _say(f"hearings-update: error: {exc}")
         return EXIT_USAGE
-    except (ConfigurationError, OpenError, SourceError, SchemaMismatch) as exc:
+    except (ConfigurationError, OpenError, SourceError, SchemaMismatch, ApiAuthError) as exc:
         _say(f"hearings-update: error: {exc}")
         return EXIT_USAGE
+    except ApiError as exc:  # the API could not be used before anything was applied
+        _say(f"hearings-update: error: {exc}")
+        return EXIT_FATAL
     except KeyboardInterrupt:
         _say("hearings-update: interrupted; committed batches are kept, run again to resume")
         return EXIT_FATAL
@@ -135,6 +139,9 @@ def _run(args: argparse.Namespace) -> int:
             try:
                 result = run_update(conn, _checked(records), options, source=source, progress=tick)
             except ProcessorAborted as exc:
+                cause = exc.__cause__.__cause__ if exc.__cause__ is not None else None
+                if isinstance(cause, ApiAuthError) and not exc.result.metrics.records_total:
+                    raise cause from None  # nothing read, nothing applied: a configuration error
                 _emit(args, exc.result)
                 _say(f"hearings-update: aborted: {exc}")
                 return EXIT_FATAL

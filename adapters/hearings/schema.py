@@ -498,17 +498,21 @@ def _parents_first(committees: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
-_UPSERT_COMMITTEE = """
+_INSERT_COMMITTEE = """
 INSERT INTO committees (system_code, name, chamber, type, parent_committee_id, url, congress)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
 ON CONFLICT(system_code) DO UPDATE SET
-    name = excluded.name, chamber = excluded.chamber, type = excluded.type,
-    parent_committee_id = excluded.parent_committee_id, url = excluded.url,
-    congress = excluded.congress, updated_at = CURRENT_TIMESTAMP
-WHERE committees.name IS NOT excluded.name OR committees.chamber IS NOT excluded.chamber
-    OR committees.type IS NOT excluded.type
-    OR committees.parent_committee_id IS NOT excluded.parent_committee_id
-    OR committees.url IS NOT excluded.url OR committees.congress IS NOT excluded.congress
+    name = ?2, chamber = ?3, type = ?4, parent_committee_id = ?5, url = ?6, congress = ?7,
+    updated_at = CURRENT_TIMESTAMP
+"""
+
+# A plain UPDATE for a stored committee: an UPSERT that changes nothing still advances
+# the AUTOINCREMENT counter in sqlite_sequence, which would be a write.
+_UPDATE_COMMITTEE = """
+UPDATE committees SET name = ?2, chamber = ?3, type = ?4, parent_committee_id = ?5, url = ?6,
+    congress = ?7, updated_at = CURRENT_TIMESTAMP
+WHERE system_code = ?1 AND (name IS NOT ?2 OR chamber IS NOT ?3 OR type IS NOT ?4
+    OR parent_committee_id IS NOT ?5 OR url IS NOT ?6 OR congress IS NOT ?7)
 RETURNING committee_id
 """
 
@@ -539,16 +543,12 @@ def seed_committees(
             if not found:
                 raise ValueError(f"committee {code}: parent {item['parent']!r} is unknown")
             parent_id = found[0][0]
-        existed = bool(
-            _rows(conn, "SELECT 1 FROM committees WHERE system_code = ?", (code,))
-        )
-        written = _rows(
-            conn,
-            _UPSERT_COMMITTEE,
-            (code, item["name"], chamber, kind, parent_id, item.get("url"), congress),
-        )
-        if not written:
-            counts["unchanged"] += 1
+        values = (code, item["name"], chamber, kind, parent_id, item.get("url"), congress)
+        if not _rows(conn, "SELECT 1 FROM committees WHERE system_code = ?", (code,)):
+            conn.execute(_INSERT_COMMITTEE, values)
+            counts["added"] += 1
+        elif _rows(conn, _UPDATE_COMMITTEE, values):
+            counts["updated"] += 1
         else:
-            counts["updated" if existed else "added"] += 1
+            counts["unchanged"] += 1
     return counts

@@ -1,8 +1,9 @@
 """Write one meeting's rows into the hearings schema, touching only what differs.
 
-:func:`write_meeting` upserts the hearing by ``event_id`` (``INSERT ... ON CONFLICT DO
-UPDATE ... WHERE`` a column differs; never ``INSERT OR REPLACE``, which would delete and
-orphan the children) and replaces the meeting's link sets (committees, witness
+:func:`write_meeting` writes the hearing by ``event_id``: a new one with ``INSERT ... ON
+CONFLICT(event_id) DO UPDATE ... WHERE`` a column differs, a stored one with ``UPDATE ...
+WHERE`` a column differs (never the REPLACE conflict resolution, which deletes and orphans
+the children), and replaces the meeting's link sets (committees, witness
 appearances, witness documents, supporting documents, transcripts) by difference: rows
 that are no longer in the payload are deleted (children before parents: the earlier schema
 has no ``ON DELETE CASCADE``), new ones inserted, changed ones updated, identical ones left
@@ -65,19 +66,34 @@ def _all(conn: Executes, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
 
 
 @lru_cache(maxsize=64)
-def _upsert_sql(columns: tuple[str, ...]) -> str:
-    """The hearing UPSERT for this set of present columns (first is ``event_id``)."""
+def _insert_sql(columns: tuple[str, ...]) -> str:
+    """The new-hearing UPSERT for this set of present columns (first is ``event_id``)."""
     names = ", ".join(columns)
     marks = ", ".join("?" for _ in columns)
     rest = columns[1:]
-    sql = f"INSERT INTO hearings ({names}) VALUES ({marks}) ON CONFLICT(event_id) "
-    if not rest:
-        return sql + "DO NOTHING RETURNING hearing_id"
     sets = ", ".join(f"{c} = excluded.{c}" for c in rest)
     changed = " OR ".join(f"hearings.{c} IS NOT excluded.{c}" for c in rest)
     return (
-        sql + f"DO UPDATE SET {sets}, updated_at = CURRENT_TIMESTAMP WHERE {changed} "
-        "RETURNING hearing_id"
+        f"INSERT INTO hearings ({names}) VALUES ({marks}) ON CONFLICT(event_id) DO UPDATE SET "
+        f"{sets}, updated_at = CURRENT_TIMESTAMP WHERE {changed} RETURNING hearing_id"
+    )
+
+
+@lru_cache(maxsize=64)
+def _update_sql(columns: tuple[str, ...]) -> str:
+    """The stored-hearing UPDATE of these columns, only where one of them differs.
+
+    ``column IS NOT ?`` compares with the column's affinity applied to the parameter, as
+    the stored value was, so "differs" means what SQLite would store differs. A plain
+    UPDATE rather than the UPSERT: an UPSERT that updates nothing still advances the
+    AUTOINCREMENT counter in ``sqlite_sequence`` (a write), and checks NOT NULL before
+    the conflict, so a partial payload could not use it.
+    """
+    sets = ", ".join(f"{c} = ?{i}" for i, c in enumerate(columns, 1))
+    changed = " OR ".join(f"{c} IS NOT ?{i}" for i, c in enumerate(columns, 1))
+    return (
+        f"UPDATE hearings SET {sets}, updated_at = CURRENT_TIMESTAMP "
+        f"WHERE hearing_id = ?{len(columns) + 1} AND ({changed}) RETURNING hearing_id"
     )
 
 
@@ -343,10 +359,18 @@ def write_meeting(conn: Executes, rows: MeetingRows) -> WriteResult:
             )
     committees = _committee_ids(conn, rows) if rows.committees is not None else None
 
-    columns = tuple(rows.hearing)
-    returned = _all(conn, _upsert_sql(columns), tuple(rows.hearing[c] for c in columns))
-    hearing_id = returned[0][0] if returned else found[0][0]
-    hearing_changed = bool(returned)
+    if new:
+        columns = tuple(rows.hearing)
+        values = tuple(rows.hearing[c] for c in columns)
+        hearing_id = _all(conn, _insert_sql(columns), values)[0][0]
+        hearing_changed = True
+    else:
+        hearing_id = found[0][0]
+        columns = tuple(c for c in rows.hearing if c != "event_id")
+        values = tuple(rows.hearing[c] for c in columns)
+        hearing_changed = bool(columns) and bool(
+            _all(conn, _update_sql(columns), (*values, hearing_id))
+        )
 
     children_changed = False
     if committees is not None:

