@@ -23,6 +23,7 @@ class Change:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     depth: int = 0
+    key_columns: tuple[str, ...] = ("rowid",)
 
     @classmethod
     def from_values(
@@ -33,11 +34,14 @@ class Change:
         old: tuple | None,
         new: tuple | None,
         depth: int,
+        key_columns: tuple[str, ...] | None = None,
     ) -> Change:
         cols = info.columns
         before = dict(zip(cols, old, strict=False)) if old is not None else None
         after = dict(zip(cols, new, strict=False)) if new is not None else None
-        return cls(info.name, op, key, before, after, depth)
+        if key_columns is None:
+            key_columns = info.pk if info.without_rowid else ("rowid",)
+        return cls(info.name, op, key, before, after, depth, key_columns)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,4 +51,5 @@ class Change:
             "before": self.before,
             "after": self.after,
             "depth": self.depth,
+            "key_columns": list(self.key_columns),
         }

@@ -68,6 +68,7 @@ class Settled:
     first_error: str | None = None
     attempts: int = 0
     over_budget: bool = False
+    changes: list = field(default_factory=list)  # recorded changes of the kept attempts
     timings: dict[str, float] = field(
         default_factory=lambda: dict.fromkeys(("checkpoint", "apply", "validate", "commit", "rollback"), 0.0)
     )
@@ -88,6 +89,7 @@ class BatchRunner:
     ) -> None:
         self.conn, self.apply, self.validators = conn, apply, validators
         self.strategy, self.on_failure, self.budget_ms, self.clock = strategy, on_failure, budget_ms, clock
+        self.keep_changes = True
 
     def settle(self, items: list[Item], batch_no: int) -> Settled:
         out = Settled()
@@ -170,6 +172,8 @@ class BatchRunner:
             return Attempt(False, errors)
         uow.commit()
         t["commit"] += clock() - t2
+        if self.keep_changes:
+            out.changes.extend(uow.changes)
         committed = list(outcomes) if outcomes is not None else ["committed"] * len(items)
         out.committed.extend(items)
         out.outcomes.extend(committed)

@@ -8,6 +8,7 @@ Tables (a contract, DESIGN §5):
   sqlbatch_batches     one row per batch: status, counts, phase timings, cursor, position
   sqlbatch_issues      every failure and warning with record, field, rule and reason
   sqlbatch_quarantine  one row per quarantined record key: payload, rule, reason, seen, attempts
+  sqlbatch_undo        one row per committed batch: its before-images, for a later revert
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._undo import SCHEMA as UNDO_SCHEMA
+from ._undo import encode
+
 if TYPE_CHECKING:
+    from ._changes import Change
     from ._connection import Connection
     from .validators import Issue
 
@@ -126,7 +131,22 @@ class Journal:
         self.conn = conn
 
     def ensure(self) -> None:
-        self.conn.raw.execute(SCHEMA)
+        self.conn.raw.execute(SCHEMA + UNDO_SCHEMA)
+
+    def store_undo(self, run_id: int, batch_no: int, changes: list[Change]) -> None:
+        """Keep a batch's before-images (same transaction as the batch) for a later revert."""
+        self.conn.raw.execute(
+            "INSERT OR REPLACE INTO sqlbatch_undo(run_id, batch_no, changes, data) VALUES (?, ?, ?, ?)",
+            (run_id, batch_no, len(changes), encode(changes)),
+        )
+
+    def prune_undo(self, days: float) -> None:
+        """Drop stored before-images of runs older than ``days``."""
+        self.conn.raw.execute(
+            "DELETE FROM sqlbatch_undo WHERE run_id IN (SELECT run_id FROM sqlbatch_runs"
+            " WHERE started_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?))",
+            (f"-{days} days",),
+        )
 
     def start_run(self, **fields: Any) -> int:
         cols = ", ".join(fields)

@@ -69,6 +69,7 @@ class RunResult:
     error: str | None = None
     dry_run: bool = False
     backup_path: str | None = None
+    changes: list[Any] = field(default_factory=list, repr=False)  # dry run only: what would change
 
     def to_dict(self) -> dict[str, Any]:
         m = self.metrics
@@ -152,6 +153,8 @@ class Processor:
         backup_retention: int = 3,
         retry: RetryPolicy | None = None,
         job: str = "default",
+        keep_undo: bool = True,
+        undo_retention_days: float = 30.0,
         progress: Callable[[int], None] | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
@@ -177,7 +180,9 @@ class Processor:
         self.retry = retry or RetryPolicy()
         self.job, self.progress, self.clock = job, progress, clock
         self.journal = Journal(conn)
+        self.keep_undo, self.undo_retention_days = keep_undo, undo_retention_days
         self.runner = BatchRunner(conn, apply, self.batch_validators, self.strategy, on_failure, validation_budget_ms, clock)
+        self.runner.keep_changes = keep_undo
 
     # -- public ------------------------------------------------------------------------------
     def run(self, records: Iterable[Any], *, source: str | None = None, dry_run: bool = False, resume: bool = True) -> RunResult:
@@ -215,6 +220,8 @@ class Processor:
                 on_failure=self.on_failure, batch_size=self.batch_size, status="running",
             )
             self._quarantined_before = self.journal.quarantined_keys()
+            if self.undo_retention_days:
+                self.journal.prune_undo(self.undo_retention_days)
         except BaseException:
             raw.execute("ROLLBACK")
             raise
@@ -502,6 +509,10 @@ class Processor:
             rollback_ms=s.timings["rollback"] * 1000, validation_over_budget=s.over_budget,
             error=s.first_error,
         ))
+        if self.keep_undo and s.changes and not result.dry_run:
+            j.store_undo(result.run_id, batch.no, s.changes)
+        if result.dry_run:
+            result.changes.extend(s.changes)
         issues = [issue for _, issue in bad] + s.warnings
         if s.over_budget:
             issues.append(Issue("validation_timeout", f"validation exceeded its budget of {self.budget_ms:g} ms", severity="warning"))
@@ -568,6 +579,8 @@ class Processor:
             raise
         m = result.metrics
         if failures or dry_run:
+            if dry_run:
+                result.changes.extend(uow.changes)
             uow.rollback()
             if self.conn.in_transaction:
                 raw.execute("ROLLBACK")
@@ -583,6 +596,8 @@ class Processor:
                 self._write(lambda: self.journal.add_issues(result.run_id, None, [i for _, i, _ in failures]))  # type: ignore[arg-type]
         else:
             uow.commit()
+            if self.keep_undo and uow.changes:
+                self.journal.store_undo(result.run_id, 0, uow.changes)  # type: ignore[arg-type]
             raw.execute("COMMIT")
             m.batches_succeeded = m.batch_count
             self._count(outcomes, m, True)

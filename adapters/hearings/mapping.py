@@ -219,7 +219,11 @@ def split_name(name: str) -> tuple[str | None, str | None]:
 
 def witness_key(name: str | None, organization: str | None) -> str:
     """The deduplication key: cleaned, casefolded name and organisation."""
-    return f"{clean_name(name or '').casefold()}|{_collapse(organization).casefold()}"
+    return _key(clean_name(name or ""), organization)
+
+
+def _key(cleaned: str, organization: str | None) -> str:
+    return f"{cleaned.casefold()}|{_collapse(organization).casefold()}"
 
 
 # -- columns -------------------------------------------------------------------------------
@@ -349,9 +353,10 @@ def _witnesses(m: Meeting, attach: bool) -> tuple[tuple[WitnessRow, ...], tuple[
     unique: dict[str, tuple[str, str, Any]] = {}
     for witness in m.witnesses:
         raw = witness.name or ""
-        key = witness_key(raw, witness.organization)
+        full = clean_name(raw)
+        key = _key(full, witness.organization)
         if key not in unique:
-            unique[key] = (raw, clean_name(raw), witness)
+            unique[key] = (raw, full, witness)
     names = [(key, raw, full, w, *split_name(full)) for key, (raw, full, w) in unique.items()]
     tokens: dict[str, list[int]] = {}
     for index, (_, _, _, _, first, last) in enumerate(names):

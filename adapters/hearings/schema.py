@@ -525,30 +525,43 @@ def seed_committees(
     ``parent`` (a system code) becomes ``parent_committee_id``; a parent that is neither in
     the list nor in the database raises ``ValueError``. An unknown ``committeeTypeCode``
     is stored as ``Other``. A committee that is already stored identically is not written.
+    Atomic (a savepoint): on an error nothing of the list is applied.
     Returns ``{"added": n, "updated": n, "unchanged": n}``.
     """
     counts = {"added": 0, "updated": 0, "unchanged": 0}
-    for item in _parents_first(committees):
-        code = item["systemCode"]
-        chamber = item.get("chamber") or "NoChamber"
-        if chamber not in COMMITTEE_CHAMBERS:
-            raise ValueError(f"committee {code}: chamber {chamber!r} is not allowed")
-        kind = item.get("committeeTypeCode") or "Other"
-        kind = kind if kind in COMMITTEE_TYPES else "Other"
-        parent_id = None
-        if item.get("parent"):
-            found = _rows(
-                conn, "SELECT committee_id FROM committees WHERE system_code = ?", (item["parent"],)
-            )
-            if not found:
-                raise ValueError(f"committee {code}: parent {item['parent']!r} is unknown")
-            parent_id = found[0][0]
-        values = (code, item["name"], chamber, kind, parent_id, item.get("url"), congress)
-        if not _rows(conn, "SELECT 1 FROM committees WHERE system_code = ?", (code,)):
-            conn.execute(_INSERT_COMMITTEE, values)
-            counts["added"] += 1
-        elif _rows(conn, _UPDATE_COMMITTEE, values):
-            counts["updated"] += 1
-        else:
-            counts["unchanged"] += 1
+    conn.execute("SAVEPOINT hearings_seed_committees", ())
+    try:
+        for item in _parents_first(committees):
+            _seed_one(conn, item, congress, counts)
+    except BaseException:
+        conn.execute("ROLLBACK TO hearings_seed_committees", ())
+        conn.execute("RELEASE hearings_seed_committees", ())
+        raise
+    conn.execute("RELEASE hearings_seed_committees", ())
     return counts
+
+
+def _seed_one(conn: Executes, item: dict[str, Any], congress: int, counts: dict[str, int]) -> None:
+    """Insert or update one committee, counting the verdict."""
+    code = item["systemCode"]
+    chamber = item.get("chamber") or "NoChamber"
+    if chamber not in COMMITTEE_CHAMBERS:
+        raise ValueError(f"committee {code}: chamber {chamber!r} is not allowed")
+    kind = item.get("committeeTypeCode") or "Other"
+    kind = kind if kind in COMMITTEE_TYPES else "Other"
+    parent_id = None
+    if item.get("parent"):
+        found = _rows(
+            conn, "SELECT committee_id FROM committees WHERE system_code = ?", (item["parent"],)
+        )
+        if not found:
+            raise ValueError(f"committee {code}: parent {item['parent']!r} is unknown")
+        parent_id = found[0][0]
+    values = (code, item["name"], chamber, kind, parent_id, item.get("url"), congress)
+    if not _rows(conn, "SELECT 1 FROM committees WHERE system_code = ?", (code,)):
+        conn.execute(_INSERT_COMMITTEE, values)
+        counts["added"] += 1
+    elif _rows(conn, _UPDATE_COMMITTEE, values):
+        counts["updated"] += 1
+    else:
+        counts["unchanged"] += 1

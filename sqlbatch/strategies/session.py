@@ -66,9 +66,10 @@ class SessionTracker:
                 names.insert(0, None)  # the rowid: part of the key, not a column
             values = tc.new if tc.op == "INSERT" else tc.old
             key = tuple(values[i] for i in sorted(tc.pk_columns))  # pk_columns: a set of indexes
+            key_columns = tuple(names[i] or "rowid" for i in sorted(tc.pk_columns))
             before = _by_name(names, tc.old)
             after = _by_name(names, tc.new)
-            out.append(Change(info.name, tc.op, key, before, after, int(bool(tc.indirect))))
+            out.append(Change(info.name, tc.op, key, before, after, int(bool(tc.indirect)), key_columns))
         return out
 
     def check(self) -> None:
