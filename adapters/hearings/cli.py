@@ -18,6 +18,9 @@ from typing import Any, NoReturn
 from sqlbatch import ConfigurationError, OpenError, ProcessorAborted, RetryPolicy, RunResult, connect, load_settings
 
 from . import report
+from sqlbatch.audit import summarize
+from sqlbatch.revert import RevertError, RevertRefused, revert
+
 from .schema import SchemaMismatch
 from .sources import SourceError, read_path, read_sample
 from .sources.errors import ApiAuthError, ApiError
@@ -68,10 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="everything but the final commit")
     run.add_argument("--json", action="store_true", help="one JSON object on stdout")
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
-    for name, text in (("status", "recent runs and quarantine counts"), ("quarantine", "quarantined records")):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("--db", required=True)
-        p.add_argument("--json", action="store_true")
+    status = sub.add_parser("status", help="recent runs and quarantine counts, or what one run changed")
+    status.add_argument("--db", required=True)
+    status.add_argument("run_id", nargs="?", type=_positive, metavar="RUN_ID", help="show what this run changed")
+    status.add_argument("--json", action="store_true")
+    quarantine = sub.add_parser("quarantine", help="quarantined records and their reasons")
+    quarantine.add_argument("--db", required=True)
+    quarantine.add_argument("--json", action="store_true")
+    rev = sub.add_parser("revert", help="undo a committed run (or one batch of it), refusing on conflicts")
+    rev.add_argument("--db", required=True)
+    rev.add_argument("run_id", type=_positive, metavar="RUN_ID")
+    rev.add_argument("--batch", type=_positive)
+    rev.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
+    rev.add_argument("--json", action="store_true")
     return parser
 
 
@@ -80,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "run":
             return _run(args)
+        if args.command == "revert":
+            return _revert(args)
         return _show(args)
     except UsageError as exc:
         _say(f"hearings-update: error: {exc}")
@@ -159,10 +173,15 @@ def _checked(records: Iterable[RawRecord]) -> Iterator[RawRecord]:
 
 
 def _emit(args: argparse.Namespace, result: RunResult) -> None:
+    data = result.to_dict()
+    if result.dry_run:
+        data["changes"] = {t: s.to_dict() for t, s in summarize(result.changes).items()}
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        print(json.dumps(data, ensure_ascii=False, default=str))
     elif not args.quiet:
         print(report.summary(result))
+        if result.dry_run:
+            print(report.render_changes(data["changes"]))
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -170,13 +189,47 @@ def _show(args: argparse.Namespace) -> int:
         raise OpenError(f"no database at {args.db!r}: run 'hearings-update run --db {args.db}' first")
     conn = connect(args.db, create=False)
     try:
-        data = report.status(conn) if args.command == "status" else report.quarantine(conn)
+        if args.command == "status" and args.run_id:
+            data = report.run_report(conn, args.run_id)
+            kind = "run"
+        else:
+            data = report.status(conn) if args.command == "status" else report.quarantine(conn)
+            kind = args.command
     finally:
         conn.close()
     if args.json:
         print(json.dumps(data, ensure_ascii=False, default=str))
     else:
-        print(report.render(args.command, data))
+        print(report.render(kind, data))
+    return EXIT_OK
+
+
+def _revert(args: argparse.Namespace) -> int:
+    if not Path(args.db).exists():
+        raise OpenError(f"no database at {args.db!r}")
+    conn = connect(args.db, create=False)
+    try:
+        result = revert(conn, args.run_id, batch=args.batch, dry_run=args.dry_run)
+    except RevertRefused as exc:
+        if args.json:
+            print(json.dumps({"status": "refused", "reason": str(exc), "later_runs": exc.later_runs,
+                              "conflicts": [c.to_dict() for c in exc.conflicts[:100]]}, default=str))
+        else:
+            print(report.render_conflicts(exc))
+        return EXIT_QUARANTINE
+    except RevertError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        conn.close()
+    data = result.to_dict()
+    if args.json:
+        print(json.dumps({"status": "dry_run" if args.dry_run else "reverted", **data}, default=str))
+    else:
+        what = f"batch {args.batch} of run {args.run_id}" if args.batch else f"run {args.run_id}"
+        verb = "would restore" if args.dry_run else "restored"
+        print(f"revert of {what}: {verb} {result.rows_restored} row(s)"
+              + (f" as run {result.revert_run} (revert it to undo this)" if result.revert_run else ""))
+        print(report.render_changes(data["tables"]))
     return EXIT_OK
 
 

@@ -68,7 +68,77 @@ def quarantine(conn: Connection) -> dict[str, Any]:
     return {"quarantined": rows}
 
 
+def run_report(conn: Connection, run_id: int) -> dict[str, Any]:
+    """What one run changed (net, per table, with examples), its quarantine and timings."""
+    from sqlbatch.audit import run_changes, summarize
+    from sqlbatch.revert import RevertError
+
+    rows = list(conn.execute("SELECT * FROM sqlbatch_runs WHERE run_id=?", (run_id,))) if table_exists(
+        conn, "sqlbatch_runs") else []
+    if not rows:
+        raise RevertError(f"there is no run {run_id} in this database: see 'status' for the runs")
+    run = rows[0].asdict()
+    run.pop("metrics", None)
+    timings = conn.execute(
+        "SELECT count(*) AS batches, sum(checkpoint_ms) AS checkpoint_ms, sum(apply_ms) AS apply_ms,"
+        " sum(validate_ms) AS validate_ms, sum(commit_ms) AS commit_ms, sum(rollback_ms) AS rollback_ms"
+        " FROM sqlbatch_batches WHERE run_id=?", (run_id,)).fetchall()[0].asdict()
+    quarantined = [r.asdict() for r in conn.execute(
+        "SELECT record_key, batch_no AS batch, rule, field, message AS reason FROM sqlbatch_issues"
+        " WHERE run_id=? AND severity='error' ORDER BY issue_id", (run_id,))]
+    changes = {t: s.to_dict() for t, s in summarize(run_changes(conn, run_id)).items()} if table_exists(
+        conn, "sqlbatch_undo") else {}
+    return {"run": run, "changes": changes, "quarantined": quarantined,
+            "timings_ms": {k: round(v or 0, 3) for k, v in timings.items()}}
+
+
+def render_changes(tables: dict[str, Any]) -> str:
+    if not tables:
+        return "  no row changes"
+    lines = []
+    for table, s in tables.items():
+        lines.append(f"  {table}: {s['inserted']} inserted, {s['updated']} updated, {s['deleted']} deleted")
+        for ex in s["examples"]:
+            if ex["kind"] == "updated":
+                diff = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in ex["changes"].items())
+                lines.append(f"      updated {ex['key']}: {diff}")
+            else:
+                lines.append(f"      {ex['kind']} {ex['key']}")
+    return "\n".join(lines)
+
+
+def render_conflicts(exc: Any) -> str:
+    lines = [f"refused: {exc}"]
+    for c in exc.conflicts[:_MAX_LISTED]:
+        lines.append(f"  {c}")
+        lines.append(f"      recorded after the run: {_brief(c.recorded_after)}")
+        lines.append(f"      now:                    {_brief(c.current)}")
+    if len(exc.conflicts) > _MAX_LISTED:
+        lines.append(f"  ... and {len(exc.conflicts) - _MAX_LISTED} more (--json lists them)")
+    return "\n".join(lines)
+
+
+def _brief(row: dict[str, Any] | None) -> str:
+    if row is None:
+        return "(no row)"
+    text = ", ".join(f"{k}={v!r}" for k, v in list(row.items())[:6])
+    return text if len(text) < 160 else text[:157] + "..."
+
+
 def render(command: str, data: dict[str, Any]) -> str:
+    if command == "run":
+        r = data["run"]
+        lines = [f"run {r['run_id']}: {r['status']} ({r['mode']}, {r['strategy']}) from {r['source']},"
+                 f" started {r['started_at']}"]
+        lines.append(render_changes(data["changes"]))
+        t = data["timings_ms"]
+        lines.append(f"  phases (ms): checkpoint {t['checkpoint_ms']}, apply {t['apply_ms']}, validate"
+                     f" {t['validate_ms']}, commit {t['commit_ms']}, rollback {t['rollback_ms']}")
+        if data["quarantined"]:
+            lines.append(f"  quarantined in this run: {len(data['quarantined'])}")
+            for q in data["quarantined"][:_MAX_LISTED]:
+                lines.append(f"    {q['record_key']} (batch {q['batch']}): {q['rule']}: {q['reason']}")
+        return "\n".join(lines)
     if command == "status":
         q = data["quarantine"]
         lines = [f"quarantine: {q['quarantined']} record(s) waiting, {q['resolved']} resolved"]
