@@ -257,6 +257,7 @@ class Processor:
 
     def _finish(self, result: RunResult, dry_run: bool) -> None:
         m = result.metrics
+        m.warnings = len(result.warnings)
         if result.status == "running":
             result.status = "completed" if not result.quarantined else "completed_with_quarantine"
         if dry_run:
@@ -472,7 +473,6 @@ class Processor:
                 m.batches_succeeded += 1
             m.bisection_passes += max(0, s.attempts - 1)
             m.validation_over_budget += int(s.over_budget)
-            m.warnings += len(s.warnings)
             for outcome in s.outcomes:
                 if outcome == "added":
                     m.records_added += 1
