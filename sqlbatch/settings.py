@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     commit_interval_ms: float = Field(0, ge=0, description="0 = commit every batch")
     max_retry_seconds: float = Field(30, ge=0)
     backup_retention: int = Field(3, ge=1)
+    undo_retention_days: float = Field(30, ge=0, description="0 = keep before-images forever")
     congress_api_key: SecretStr | None = None
     congress_api_base_url: str = "https://api.congress.gov/v3"
 

@@ -124,6 +124,7 @@ def _options(args: argparse.Namespace) -> UpdateOptions:
         validation_budget_ms=settings.batch_validation_timeout,
         commit_interval_ms=settings.commit_interval_ms,
         backup_retention=settings.backup_retention,
+        undo_retention_days=settings.undo_retention_days,
         retry=RetryPolicy(max_seconds=settings.max_retry_seconds),
     )
 

@@ -39,6 +39,7 @@ class UpdateOptions:
     validation_budget_ms: float = 200.0
     commit_interval_ms: float = 0.0
     backup_retention: int = 3
+    undo_retention_days: float = 30.0
     rules: RuleConfig = field(default_factory=lambda: DEFAULT_RULES)
     retry: RetryPolicy | None = None
 
@@ -143,6 +144,7 @@ def build_processor(conn: Connection, options: UpdateOptions, progress: Any = No
         commit_interval_ms=options.commit_interval_ms,
         all_or_nothing=options.all_or_nothing,
         backup_retention=options.backup_retention,
+        undo_retention_days=options.undo_retention_days,
         retry=options.retry,
         job=JOB,
         progress=progress,
