@@ -20,7 +20,11 @@ def backup(conn: Connection, folder: Path | None, retention: int) -> Path | None
     db = Path(conn.path)
     folder = folder or db.parent / f"{db.name}.backups"
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{db.stem}-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 1_000_000:06d}.db"
+    # Names sort in time order (retention prunes the first ones): UTC seconds and the
+    # nanoseconds within that same second, both from one clock reading.
+    now = time.time_ns()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 1_000_000_000))
+    target = folder / f"{db.stem}-{stamp}-{now % 1_000_000_000:09d}.db"
     conn.backup_to(target)
     copies = sorted(folder.glob(f"{db.stem}-*.db"))
     for old in copies[:-retention]:

@@ -14,7 +14,8 @@ Hazards handled here, where they bite:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import apsw
 
@@ -38,6 +39,7 @@ class Entry(NamedTuple):
 
 
 _OP_NAMES = {apsw.SQLITE_INSERT: "INSERT", apsw.SQLITE_UPDATE: "UPDATE", apsw.SQLITE_DELETE: "DELETE"}
+_INSERT, _DELETE = apsw.SQLITE_INSERT, apsw.SQLITE_DELETE
 
 
 class HookRecorder:
@@ -53,27 +55,30 @@ class HookRecorder:
             )
         self.conn = conn
         self.entries: list[Entry] = []
+        self._built: list[Change] = []
         self.error: BaseException | None = None
         self.paused = False
         conn.claim_capture(self)
         conn.raw.preupdate_hook(self._hook, id=self)
 
-    def _hook(self, u: apsw.PreUpdate) -> None:
-        if self.paused or u.database_name != "main":
+    def _hook(self, u: apsw.PreUpdate, _new: Any = tuple.__new__) -> None:
+        # Runs once per row written: every attribute read builds Python objects, so each
+        # branch reads only what its operation has (tuple.__new__ skips NamedTuple's __new__).
+        if self.paused:
             return
         try:
+            if u.database_name != "main":
+                return
             op = u.opcode
-            self.entries.append(
-                Entry(
-                    u.table_name,
-                    op,
-                    u.rowid,
-                    u.rowid_new if op == apsw.SQLITE_UPDATE else u.rowid,
-                    None if op == apsw.SQLITE_INSERT else u.old,
-                    None if op == apsw.SQLITE_DELETE else u.new,
-                    u.depth,
-                )
-            )
+            if op == _INSERT:
+                rowid = u.rowid
+                entry = _new(Entry, (u.table_name, op, rowid, rowid, None, u.new, u.depth))
+            elif op == _DELETE:
+                rowid = u.rowid
+                entry = _new(Entry, (u.table_name, op, rowid, rowid, u.old, None, u.depth))
+            else:
+                entry = _new(Entry, (u.table_name, op, u.rowid, u.rowid_new, u.old, u.new, u.depth))
+            self.entries.append(entry)
         except BaseException as exc:  # noqa: BLE001 - SQLite cannot be told; remember instead
             if self.error is None:
                 self.error = exc
@@ -81,24 +86,50 @@ class HookRecorder:
     def check(self) -> None:
         """Raise :class:`CaptureFailed` if any hook call failed."""
         if self.error is not None:
-            raise CaptureFailed(
-                f"recording a change failed inside the preupdate hook: {self.error!r}"
-            ) from self.error
+            raise CaptureFailed(f"recording a change failed inside the preupdate hook: {self.error!r}") from self.error
 
     def mark(self) -> int:
         return len(self.entries)
 
     def truncate(self, mark: int = 0) -> None:
         del self.entries[mark:]
+        del self._built[mark:]
 
     def changes(self) -> list[Change]:
+        """The entries as :class:`Change` objects; built once per new entry (cached)."""
+        done = self._built
+        if len(done) > len(self.entries):  # the log was cut
+            del done[len(self.entries) :]
+        if len(done) < len(self.entries):
+            schema = self.conn.schema
+            for e in self.entries[len(done) :]:
+                info = schema.table(e.table)
+                key = info.key_of(e.rowid_new, e.new) if e.new is not None else info.key_of(e.rowid, e.old)
+                done.append(Change.from_values(info, _OP_NAMES[e.op], key, e.old, e.new, e.depth))
+        return list(done)
+
+    def snapshot(self) -> Callable[[], list[Change]]:
+        """The changes recorded so far, built only when called.
+
+        Still right after :meth:`truncate`, :meth:`close` and later schema changes: the log
+        is copied and the layouts of its tables are read now. Building thousands of
+        :class:`Change` objects costs more than recording them, so a unit of work whose
+        changes nobody reads never pays for it.
+        """
+        entries = list(self.entries)
         schema = self.conn.schema
-        out = []
-        for e in self.entries:
-            info = schema.table(e.table)
-            key = info.key_of(e.rowid_new, e.new) if e.new is not None else info.key_of(e.rowid, e.old)
-            out.append(Change.from_values(info, _OP_NAMES[e.op], key, e.old, e.new, e.depth))
-        return out
+        infos = {name: schema.table(name) for name in {e[0] for e in entries}}
+
+        def build() -> list[Change]:
+            out = []
+            for e in entries:
+                info = infos[e.table]
+                new = e.new
+                key = info.key_of(e.rowid_new, new) if new is not None else info.key_of(e.rowid, e.old)
+                out.append(Change.from_values(info, _OP_NAMES[e.op], key, e.old, new, e.depth))
+            return out
+
+        return build
 
     def close(self) -> None:
         self.conn.raw.preupdate_hook(None, id=self)

@@ -98,12 +98,7 @@ class Connection:
 
     def iterdump(self) -> Iterator[str]:
         """A stable text dump of every table's content, ``sqlite_sequence`` included."""
-        tables = [
-            r[0]
-            for r in self.raw.execute(
-                "SELECT name FROM sqlite_schema WHERE type='table' ORDER BY name"
-            )
-        ]
+        tables = [r[0] for r in self.raw.execute("SELECT name FROM sqlite_schema WHERE type='table' ORDER BY name")]
         for table in tables:
             quoted = '"' + table.replace('"', '""') + '"'
             rows = sorted(repr(row) for row in self.raw.execute(f"SELECT * FROM {quoted}"))

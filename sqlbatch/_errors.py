@@ -1,13 +1,13 @@
 """One tree of errors, so callers can catch as broadly or narrowly as they need.
 
-    SqlbatchError
-    ├── ConfigurationError        bad arguments or settings, raised at construction
-    ├── UnsupportedSchemaError    a table the chosen strategy cannot track
-    ├── CaptureConflictError      a second change capture on one connection
-    ├── UnitOfWorkError           misuse of a unit of work (closed, not active...)
-    ├── CaptureFailed             the change capture itself failed (hook error)
-    ├── TransactionLost           SQLite ended the transaction under us (RAISE(ROLLBACK)...)
-    └── BatchError                raised by the processor (see sqlbatch.processor)
+SqlbatchError
+├── ConfigurationError        bad arguments or settings, raised at construction
+├── UnsupportedSchemaError    a table the chosen strategy cannot track
+├── CaptureConflictError      a second change capture on one connection
+├── UnitOfWorkError           misuse of a unit of work (closed, not active...)
+├── CaptureFailed             the change capture itself failed (hook error)
+├── TransactionLost           SQLite ended the transaction under us (RAISE(ROLLBACK)...)
+└── BatchError                raised by the processor (see sqlbatch.processor)
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Tables (a contract, DESIGN §5):
   sqlbatch_runs        one row per run: mode, strategy, status, counts, cursor, metrics
   sqlbatch_batches     one row per batch: status, counts, phase timings, cursor, position
   sqlbatch_issues      every failure and warning with record, field, rule and reason
-  sqlbatch_quarantine  one row per quarantined record key: payload, rule, reason, seen, attempts
+  sqlbatch_quarantine  one row per quarantined record key: payload, rule, reason, seen, attempts (runs)
   sqlbatch_undo        one row per committed batch: its before-images, for a later revert
 """
 
@@ -190,7 +190,7 @@ class Journal:
             " ON CONFLICT(record_key) DO UPDATE SET payload=excluded.payload, rule=excluded.rule,"
             " field=excluded.field, reason=excluded.reason, run_id=excluded.run_id,"
             " batch_no=excluded.batch_no, last_seen=excluded.last_seen,"
-            " attempts=CASE WHEN status='quarantined' THEN attempts + 1 ELSE 1 END,"
+            " attempts=CASE WHEN status='quarantined' THEN attempts + (run_id IS NOT excluded.run_id) ELSE 1 END,"
             " first_seen=CASE WHEN status='quarantined' THEN first_seen ELSE excluded.first_seen END,"
             " status='quarantined', resolved_run=NULL",
             (key, payload, issue.rule, issue.field, issue.message, run_id, batch_no),
@@ -208,14 +208,15 @@ class Journal:
 
     def quarantined_keys(self) -> set[str]:
         try:
-            return {r[0] for r in self.conn.raw.execute(
-                "SELECT record_key FROM sqlbatch_quarantine WHERE status='quarantined'")}
+            return {
+                r[0]
+                for r in self.conn.raw.execute("SELECT record_key FROM sqlbatch_quarantine WHERE status='quarantined'")
+            }
         except Exception:  # noqa: BLE001 - table not created yet
             return set()
 
     def last_run(self, job: str) -> dict[str, Any] | None:
-        rows = list(self.conn.execute(
-            "SELECT * FROM sqlbatch_runs WHERE job=? ORDER BY run_id DESC LIMIT 1", (job,)))
+        rows = list(self.conn.execute("SELECT * FROM sqlbatch_runs WHERE job=? ORDER BY run_id DESC LIMIT 1", (job,)))
         return rows[0].asdict() if rows else None
 
     def last_cursor(self, job: str) -> str | None:

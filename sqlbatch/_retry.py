@@ -8,6 +8,7 @@ class, never by message text. ``sleep`` is injectable for tests.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,9 +46,18 @@ class RetryPolicy:
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(RETRYABLE),
             stop=tenacity.stop_after_delay(self.max_seconds) | tenacity.stop_after_attempt(self.max_attempts),
-            wait=tenacity.wait_exponential_jitter(initial=self.initial_wait, max=self.max_wait),
+            wait=self._wait,
             sleep=self.sleep,
             before_sleep=before_sleep,
             reraise=True,
         )
         return retrying(func)
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        """Exponential backoff from ``initial_wait`` with jitter of up to ``initial_wait``, capped.
+
+        (tenacity's ``wait_exponential_jitter`` adds up to a whole second of jitter by default,
+        which made every wait ~0.5 s whatever ``initial_wait`` said.)
+        """
+        base = self.initial_wait * 2 ** min(state.attempt_number - 1, 60)
+        return min(self.max_wait, base + random.uniform(0, self.initial_wait))

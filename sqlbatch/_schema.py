@@ -84,9 +84,7 @@ class SchemaCache:
         pk = tuple(r[1] for r in sorted((r for r in rows if r[5]), key=lambda r: r[5]))
         generated = frozenset(r[1] for r in rows if r[6] in (_GENERATED_VIRTUAL, _GENERATED_STORED))
         virtual = frozenset(r[1] for r in rows if r[6] == _GENERATED_VIRTUAL)
-        sql = self._conn.execute(
-            "SELECT sql FROM sqlite_schema WHERE type='table' AND name=?", (name,)
-        ).fetchall()
+        sql = self._conn.execute("SELECT sql FROM sqlite_schema WHERE type='table' AND name=?", (name,)).fetchall()
         without_rowid = bool(sql and sql[0][0] and "WITHOUTROWID" in _squash(sql[0][0]))
         writable = tuple(i for i, c in enumerate(columns) if c not in generated)
         return TableInfo(name, columns, pk, without_rowid, generated, virtual, writable)

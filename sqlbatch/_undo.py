@@ -26,33 +26,27 @@ CREATE TABLE IF NOT EXISTS sqlbatch_undo (
 """
 
 
-def _enc(value: Any) -> Any:
+def _blob(value: Any) -> dict[str, str]:
+    """``json.dumps`` calls this only for what JSON cannot hold: BLOBs."""
     if isinstance(value, bytes | bytearray | memoryview):
         return {"$b": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, dict):
-        return {k: _enc(v) for k, v in value.items()}
-    return value
+    raise TypeError(f"cannot store a {type(value).__name__} in a before-image")
 
 
-def _dec(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1 and "$b" in value:
-            return base64.b64decode(value["$b"])
-        return {k: _dec(v) for k, v in value.items()}
-    return value
+def _unblob(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and "$b" in obj:
+        return base64.b64decode(obj["$b"])
+    return obj
 
 
 def encode(changes: list[Change]) -> bytes:
-    rows = [
-        [c.table, c.op, [_enc(k) for k in c.key], list(c.key_columns), _enc(c.before), _enc(c.after), c.depth]
-        for c in changes
-    ]
-    return zlib.compress(json.dumps(rows, separators=(",", ":"), ensure_ascii=False).encode(), 1)
+    rows = [[c.table, c.op, c.key, c.key_columns, c.before, c.after, c.depth] for c in changes]
+    text = json.dumps(rows, separators=(",", ":"), ensure_ascii=False, default=_blob, check_circular=False)
+    return zlib.compress(text.encode(), 1)
 
 
 def decode(blob: bytes) -> list[Change]:
-    rows = json.loads(zlib.decompress(blob))
+    rows = json.loads(zlib.decompress(blob), object_hook=_unblob)
     return [
-        Change(t, op, tuple(_dec(k) for k in key), _dec(before), _dec(after), depth, tuple(cols))
-        for t, op, key, cols, before, after, depth in rows
+        Change(t, op, tuple(key), before, after, depth, tuple(cols)) for t, op, key, cols, before, after, depth in rows
     ]

@@ -13,7 +13,7 @@ Only one unit of work can be open on a connection at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import apsw
@@ -41,6 +41,7 @@ class UnitOfWork:
         self.owns_transaction = False
         self._tracker: Tracker | None = None
         self._changes: list[Change] | None = None
+        self._changes_later: Callable[[], list[Change]] | None = None  # built on first read
         self._lost_cause: BaseException | None = None  # the error that ended the transaction
 
     # -- life cycle --------------------------------------------------------------------------
@@ -95,7 +96,7 @@ class UnitOfWork:
         except CaptureFailed:
             self.rollback()
             raise
-        self._changes = tracker.changes()
+        self._keep_changes(tracker)
         self._finish(COMMITTED)
         if self.owns_transaction:
             try:
@@ -119,7 +120,8 @@ class UnitOfWork:
         lost = not conn.in_transaction
         try:
             if not lost:
-                self._changes = tracker.changes() if self._changes is None else self._changes
+                if self._changes is None and self._changes_later is None:
+                    self._keep_changes(tracker)
                 try:
                     tracker.undo()
                 except CaptureFailed:
@@ -147,6 +149,15 @@ class UnitOfWork:
         lost.__cause__ = self._lost_cause
         return lost
 
+    def _keep_changes(self, tracker: Tracker) -> None:
+        """Keep what was recorded before the tracker closes or undoes; build it lazily when the
+        tracker can (``snapshot()``): most batches' changes are never read one by one."""
+        snapshot = getattr(tracker, "snapshot", None)
+        if snapshot is not None:
+            self._changes_later = snapshot()
+        else:
+            self._changes = tracker.changes()
+
     def _finish(self, state: str) -> None:
         if self._tracker is not None:
             self._tracker.close()
@@ -158,37 +169,50 @@ class UnitOfWork:
             raise UnitOfWorkError(f"{what}(): unit of work {self.name!r} is {self.state}")
 
     # -- writing -----------------------------------------------------------------------------
+    # Called once per statement: kept flat (no closures), the checks are C calls.
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> apsw.Cursor:
-        self._require_active("execute")
-        return self._guard(lambda: self.conn.execute(sql, params))
-
-    def executemany(self, sql: str, seq: Iterable[Sequence[Any] | dict[str, Any]]) -> apsw.Cursor:
-        self._require_active("executemany")
-        return self._guard(lambda: self.conn.executemany(sql, seq))
-
-    def _guard(self, run: Any) -> apsw.Cursor:
-        # Never run a statement once the transaction is gone: it would autocommit on its own.
-        if not self.conn.in_transaction:
+        if self.state != ACTIVE:
+            self._require_active("execute")
+        conn = self.conn
+        if conn.raw.get_autocommit():  # never run once the transaction is gone: it would autocommit
             raise self._transaction_lost("execute()")
         try:
-            return run()
+            return conn.execute(sql, params)
         except apsw.Error as exc:
-            if not self.conn.in_transaction:
-                # RAISE(ROLLBACK) / ON CONFLICT ROLLBACK ended the whole transaction. Own
-                # transaction: the original error is the caller's answer. Nested: the caller's
-                # earlier work went too, which TransactionLost says, with the original as cause.
-                self._lost_cause = exc
-                if not self.owns_transaction:
-                    raise TransactionLost(
-                        f"SQLite ended the enclosing transaction while running a statement: {exc}"
-                    ) from exc
+            self._statement_failed(exc)
             raise
+
+    def executemany(self, sql: str, seq: Iterable[Sequence[Any] | dict[str, Any]]) -> apsw.Cursor:
+        if self.state != ACTIVE:
+            self._require_active("executemany")
+        conn = self.conn
+        if conn.raw.get_autocommit():
+            raise self._transaction_lost("executemany()")
+        try:
+            return conn.executemany(sql, seq)
+        except apsw.Error as exc:
+            self._statement_failed(exc)
+            raise
+
+    def _statement_failed(self, exc: apsw.Error) -> None:
+        if not self.conn.in_transaction:
+            # RAISE(ROLLBACK) / ON CONFLICT ROLLBACK ended the whole transaction. Own
+            # transaction: the original error is the caller's answer. Nested: the caller's
+            # earlier work went too, which TransactionLost says, with the original as cause.
+            self._lost_cause = exc
+            if not self.owns_transaction:
+                raise TransactionLost(
+                    f"SQLite ended the enclosing transaction while running a statement: {exc}"
+                ) from exc
 
     # -- what was recorded -------------------------------------------------------------------
     @property
     def changes(self) -> list[Change]:
         """Every change recorded (so far, or up to commit/rollback), by column name."""
         if self._changes is not None:
+            return self._changes
+        if self._changes_later is not None:
+            self._changes, self._changes_later = self._changes_later(), None
             return self._changes
         if self._tracker is None:
             return []

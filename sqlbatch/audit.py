@@ -38,9 +38,7 @@ class NetChange:
     def changed_columns(self) -> dict[str, tuple[Any, Any]]:
         if self.before is None or self.after is None:
             return {}
-        return {
-            k: (self.before.get(k), v) for k, v in self.after.items() if k in self.before and self.before[k] != v
-        }
+        return {k: (self.before.get(k), v) for k, v in self.after.items() if k in self.before and self.before[k] != v}
 
 
 @dataclass

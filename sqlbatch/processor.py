@@ -12,10 +12,12 @@ commit, so a crash loses only whole batches that a rerun redoes (DESIGN ยง3.1, ย
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,13 @@ import apsw
 
 from ._backup import backup
 from ._connection import Connection
-from ._errors import ConfigurationError, SqlbatchError, TransactionLost
+from ._errors import (
+    CaptureConflictError,
+    ConfigurationError,
+    SqlbatchError,
+    TransactionLost,
+    UnsupportedSchemaError,
+)
 from ._isolate import FATAL_ERRORS, BatchRunner, Item, RecordFailed, Settled
 from ._journal import BatchRow, Journal
 from ._metrics import Metrics
@@ -32,7 +40,15 @@ from ._retry import RETRYABLE, RetryPolicy
 from .strategies import resolve_strategy, strategy_name
 from .validators import BatchContext, Issue, run_all
 
-__all__ = ["Prepared", "Processor", "ProcessorAborted", "SourceFailed", "QuarantinedRecord", "RecordFailed", "RunResult"]
+__all__ = [
+    "Prepared",
+    "Processor",
+    "ProcessorAborted",
+    "QuarantinedRecord",
+    "RecordFailed",
+    "RunResult",
+    "SourceFailed",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +68,13 @@ class QuarantinedRecord:
     field: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"record_key": self.record_key, "batch": self.batch, "rule": self.rule, "reason": self.reason, "field": self.field}
+        return {
+            "record_key": self.record_key,
+            "batch": self.batch,
+            "rule": self.rule,
+            "reason": self.reason,
+            "field": self.field,
+        }
 
 
 @dataclass
@@ -83,7 +105,10 @@ class RunResult:
             "dry_run": self.dry_run,
             **{k: v for k, v in m.to_dict().items()},
             "quarantined": [q.to_dict() for q in self.quarantined],
-            "warning_examples": [{"record_key": w.record, "rule": w.rule, "field": w.field, "message": w.message} for w in self.warnings[:20]],
+            "warning_examples": [
+                {"record_key": w.record, "rule": w.rule, "field": w.field, "message": w.message}
+                for w in self.warnings[:20]
+            ],
             "error": self.error,
             "backup": self.backup_path,
         }
@@ -120,6 +145,8 @@ class _Batch:
     items: list[Item]
     rejected: list[tuple[Item, Issue]]
     settled: Settled | None = None
+    #: records that made SQLite end the transaction: never replayed, quarantined on every settle
+    doomed: list[tuple[Item, Issue]] = field(default_factory=list)
 
 
 class Processor:
@@ -181,15 +208,21 @@ class Processor:
         self.job, self.progress, self.clock = job, progress, clock
         self.journal = Journal(conn)
         self.keep_undo, self.undo_retention_days = keep_undo, undo_retention_days
-        self.runner = BatchRunner(conn, apply, self.batch_validators, self.strategy, on_failure, validation_budget_ms, clock)
+        self.runner = BatchRunner(
+            conn, apply, self.batch_validators, self.strategy, on_failure, validation_budget_ms, clock
+        )
         self.runner.keep_changes = keep_undo
 
     # -- public ------------------------------------------------------------------------------
-    def run(self, records: Iterable[Any], *, source: str | None = None, dry_run: bool = False, resume: bool = True) -> RunResult:
+    def run(
+        self, records: Iterable[Any], *, source: str | None = None, dry_run: bool = False, resume: bool = True
+    ) -> RunResult:
         """Process every record; returns the result, raises :class:`ProcessorAborted` on a fatal error."""
         started = self.clock()
         mode = "all-or-nothing" if self.all_or_nothing else "batched"
-        result = RunResult(None, "running", mode, self.strategy_name, self.batch_size, self.on_failure, Metrics(), dry_run=dry_run)
+        result = RunResult(
+            None, "running", mode, self.strategy_name, self.batch_size, self.on_failure, Metrics(), dry_run=dry_run
+        )
         self._quarantined_before: set[str] = set()
         if self.conn.in_transaction:
             raise ConfigurationError("Processor.run(): the connection is inside a transaction; commit it first")
@@ -202,9 +235,13 @@ class Processor:
                 self._run_all_or_nothing(records, result, dry_run, skip_to)
             else:
                 self._run_batched(records, result, dry_run, skip_to)
-        except FATAL_ERRORS + (KeyboardInterrupt, SourceFailed) as exc:
+        except (*FATAL_ERRORS, KeyboardInterrupt, Exception) as exc:
+            # Exception too (SourceFailed, a failing key/cursor/progress callable...): the
+            # connection must not stay inside a transaction, nor the run "running".
             result.metrics.duration_s = self.clock() - started
             self._abort(result, exc, dry_run)
+            if isinstance(exc, (ConfigurationError, UnsupportedSchemaError, CaptureConflictError)):
+                raise  # a usage error, reported as such (after the clean-up)
             raise ProcessorAborted(result.error or str(exc), result) from exc
         result.metrics.duration_s = self.clock() - started
         return result
@@ -216,8 +253,13 @@ class Processor:
         try:
             self.journal.ensure()
             result.run_id = self.journal.start_run(
-                job=self.job, source=source, mode=result.mode, strategy=result.strategy,
-                on_failure=self.on_failure, batch_size=self.batch_size, status="running",
+                job=self.job,
+                source=source,
+                mode=result.mode,
+                strategy=result.strategy,
+                on_failure=self.on_failure,
+                batch_size=self.batch_size,
+                status="running",
             )
             self._quarantined_before = self.journal.quarantined_keys()
             if self.undo_retention_days:
@@ -237,16 +279,17 @@ class Processor:
         ).fetchall()
         if not row:
             return 0
-        prev_id, _ = row[0]
+        prev_id, prev_reached = row[0]
         status = self.conn.query_value("SELECT status FROM sqlbatch_runs WHERE run_id=?", (prev_id,))
         if status not in ("running", "aborted"):
             return 0
-        reached = self.conn.query_value(
-            "SELECT max(last_position) FROM sqlbatch_batches WHERE run_id=?", (prev_id,)
-        )
+        reached = self.conn.query_value("SELECT max(last_position) FROM sqlbatch_batches WHERE run_id=?", (prev_id,))
+        # ``sqlbatch_runs.last_position`` also carries the point a resumed run started from, so
+        # a resumed run interrupted before its first commit still passes that point on.
+        reached = max(int(reached or 0), int(prev_reached or 0))
         if reached:
-            self._write(lambda: self.journal.update_run(result.run_id, resumed_from=prev_id))  # type: ignore[arg-type]
-        return int(reached or 0)
+            self._write(lambda: self.journal.update_run(result.run_id, resumed_from=prev_id, last_position=reached))  # type: ignore[arg-type]
+        return reached
 
     def _write(self, func: Callable[[], None]) -> None:
         def once() -> None:
@@ -262,36 +305,43 @@ class Processor:
             result.status = "completed" if not result.quarantined else "completed_with_quarantine"
         if dry_run:
             return
-        self._write(lambda: self.journal.finish_run(
-            result.run_id, result.status, m.to_dict(),  # type: ignore[arg-type]
-            records_total=m.records_total, records_committed=m.records_committed,
-            records_quarantined=m.records_quarantined, batches_committed=m.batches_succeeded,
-            batches_failed=m.batches_failed, error=result.error,
-        ))
+        self._write(
+            lambda: self.journal.finish_run(
+                result.run_id,
+                result.status,
+                m.to_dict(),  # type: ignore[arg-type]
+                records_total=m.records_total,
+                records_committed=m.records_committed,
+                records_quarantined=m.records_quarantined,
+                batches_committed=m.batches_succeeded,
+                batches_failed=m.batches_failed,
+                error=result.error,
+            )
+        )
 
     def _abort(self, result: RunResult, exc: BaseException, dry_run: bool) -> None:
         raw = self.conn.raw
         if not raw.get_autocommit():
-            try:
+            with contextlib.suppress(apsw.Error):
                 raw.execute("ROLLBACK")
-            except apsw.Error:
-                pass
-        if self.conn._active_unit is not None:  # a unit of work left open by the failure
-            self.conn._active_unit = None
-            self.conn._capture_owner = None
+        self._drop_unit()
         result.status = "aborted"
         result.error = _describe_fatal(exc)
         if dry_run or result.run_id is None:
             return
-        try:
-            self._write(lambda: self.journal.finish_run(
-                result.run_id, "aborted", result.metrics.to_dict(), error=result.error,  # type: ignore[arg-type]
-                records_total=result.metrics.records_total,
-                records_committed=result.metrics.records_committed,
-                records_quarantined=result.metrics.records_quarantined,
-            ))
-        except (apsw.Error, SqlbatchError):
-            pass  # the journal row stays "running"; a rerun treats it as interrupted
+        # if this fails too, the journal row stays "running"; a rerun treats it as interrupted
+        with contextlib.suppress(apsw.Error, SqlbatchError):
+            self._write(
+                lambda: self.journal.finish_run(
+                    result.run_id,
+                    "aborted",
+                    result.metrics.to_dict(),
+                    error=result.error,  # type: ignore[arg-type]
+                    records_total=result.metrics.records_total,
+                    records_committed=result.metrics.records_committed,
+                    records_quarantined=result.metrics.records_quarantined,
+                )
+            )
 
     # -- batched mode --------------------------------------------------------------------------
     def _batches(self, records: Iterable[Any], result: RunResult, skip_to: int) -> Iterator[_Batch]:
@@ -315,13 +365,22 @@ class Processor:
                     result.metrics.records_resumed += 1
                     continue
                 item = Item(self.key(record), record, record, pos, self.cursor(record) if self.cursor else None)
-                issues = run_all(self.record_validators, record)
+                try:
+                    issues = run_all(self.record_validators, record)
+                except FATAL_ERRORS:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a validator crashing on a record rejects it
+                    issues = [Issue(type(exc).__name__, f"a record validator raised {exc!r}")]
                 errors = [i for i in issues if i.severity == "error"]
                 if not errors and self.prepare is not None:
                     try:
                         prepared = self.prepare(record)
                     except RecordFailed as exc:
                         errors = [exc.issue]
+                    except FATAL_ERRORS:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - like apply's errors: the record's failure
+                        errors = [Issue(type(exc).__name__, str(exc) or repr(exc))]
                     else:
                         if isinstance(prepared, Prepared):
                             issues = [*issues, *prepared.issues]
@@ -344,7 +403,9 @@ class Processor:
             group.append(batch)
             if len(group) == 1:
                 group_started = self.clock()
-            self.retry.call(lambda: self._apply_group(group, result), on_retry=lambda e: self._lost_group(group, result))
+            self.retry.call(
+                partial(self._apply_group, group, result), on_retry=lambda _e, g=group: self._lost_group(g, result)
+            )
             if not dry_run and self.clock() - group_started >= self.commit_interval:
                 self._commit_group(group, result)
                 group = []
@@ -370,21 +431,33 @@ class Processor:
         try:
             for batch in pending:
                 try:
-                    batch.settled = self.runner.settle(batch.items, batch.no)
-                except TransactionLost:
-                    self._recover_lost(group, batch, result)
+                    self._settle(batch)
+                except TransactionLost as exc:
+                    self._recover_lost(group, batch, result, exc)
                 self._journal_batch(batch, result)
         except RETRYABLE:
             self._rollback_quietly()
             raise
 
-    def _recover_lost(self, group: list[_Batch], lost: _Batch, result: RunResult) -> None:
+    def _settle(self, batch: _Batch) -> None:
+        """Settle a batch's items, leaving out (and quarantining) the ones known to end the transaction."""
+        if not batch.doomed:
+            batch.settled = self.runner.settle(batch.items, batch.no)
+            return
+        doomed = {id(it) for it, _ in batch.doomed}
+        settled = self.runner.settle([it for it in batch.items if id(it) not in doomed], batch.no)
+        settled.quarantined.extend(batch.doomed)
+        settled.first_error = settled.first_error or batch.doomed[0][1].message
+        batch.settled = settled
+
+    def _recover_lost(self, group: list[_Batch], lost: _Batch, result: RunResult, error: TransactionLost) -> None:
         """A record ended the whole transaction (``RAISE(ROLLBACK)``): redo, one record at a time.
 
         The batches before ``lost`` are replayed in a new transaction (they pass again: the
-        work is deterministic), then ``lost`` is settled record by record; each time a record
-        ends the transaction again it is quarantined with the original error and the records
-        already kept are replayed.
+        work is deterministic, and records that ended the transaction before are left out),
+        then ``lost`` is settled record by record; each time a record ends the transaction
+        again it is quarantined with the original error and the records already kept are
+        replayed. With ``skip-batch`` the whole of ``lost`` is quarantined instead.
         """
         result.metrics.retries += 1
         self._rollback_quietly()
@@ -397,11 +470,20 @@ class Processor:
             for batch in group:
                 if batch is lost:
                     break
-                batch.settled = self.runner.settle(batch.items, batch.no)
+                self._settle(batch)
                 self._journal_batch(batch, result)
             if done:
                 self.runner.settle(done, lost.no)
 
+        if self.on_failure == "skip-batch":
+            cause = error.__cause__ or error
+            reason = f"batch {lost.no} was rolled back as a whole: a record made SQLite end the transaction: {cause}"
+            lost.doomed = [(it, Issue("batch_failed", reason, it.key)) for it in lost.items]
+            restart()
+            self._settle(lost)
+            assert lost.settled is not None
+            lost.settled.attempts = 1
+            return
         restart()
         for item in lost.items:
             try:
@@ -409,7 +491,10 @@ class Processor:
             except TransactionLost as exc:
                 self._rollback_quietly()
                 cause = exc.__cause__ or exc
-                out.quarantined.append((item, Issue("transaction_rollback", f"the record made SQLite end the transaction: {cause}", item.key)))
+                reason = f"the record made SQLite end the transaction: {cause}"
+                issue = Issue("transaction_rollback", reason, item.key)
+                lost.doomed.append((item, issue))
+                out.quarantined.append((item, issue))
                 out.first_error = out.first_error or str(cause)
                 restart()
                 continue
@@ -418,6 +503,7 @@ class Processor:
             out.outcomes.extend(part.outcomes)
             out.quarantined.extend(part.quarantined)
             out.warnings.extend(part.warnings)
+            out.changes.extend(part.changes)
             out.first_error = out.first_error or part.first_error
         out.attempts = len(lost.items) + 1
         lost.settled = out
@@ -428,11 +514,19 @@ class Processor:
             batch.settled = None
 
     def _rollback_quietly(self) -> None:
-        if self.conn._active_unit is not None:
-            self.conn._active_unit = None
-            self.conn._capture_owner = None
+        self._drop_unit()
         if self.conn.in_transaction:
             self.conn.raw.execute("ROLLBACK")
+
+    def _drop_unit(self) -> None:
+        """Forget a unit of work a failure left open, closing its capture (hook or Session):
+        a capture left attached breaks the next unit of work on this connection."""
+        unit = self.conn._active_unit
+        if unit is not None:
+            with contextlib.suppress(Exception):  # best effort; the transaction is rolled back anyway
+                unit._finish("rolled back")  # type: ignore[attr-defined]
+            self.conn._active_unit = None
+            self.conn._capture_owner = None
 
     def _commit_group(self, group: list[_Batch], result: RunResult) -> None:
         t0 = self.clock()
@@ -496,32 +590,48 @@ class Processor:
         every = [*batch.items, *(i for i, _ in batch.rejected)]
         outcomes = s.outcomes
         status = "committed" if not bad else ("partial" if s.committed else "failed")
-        j.add_batch(BatchRow(
-            result.run_id, batch.no, status, len(every), len(s.committed), len(bad),
-            added=outcomes.count("added"), updated=outcomes.count("updated"), unchanged=outcomes.count("unchanged"),
-            attempts=s.attempts,
-            first_key=every[0].key if every else None, last_key=every[-1].key if every else None,
-            first_position=min((i.position for i in every), default=None),
-            last_position=max((i.position for i in every), default=None),
-            cursor=_max_cursor(s.committed),
-            checkpoint_ms=s.timings["checkpoint"] * 1000, apply_ms=s.timings["apply"] * 1000,
-            validate_ms=s.timings["validate"] * 1000, commit_ms=s.timings["commit"] * 1000,
-            rollback_ms=s.timings["rollback"] * 1000, validation_over_budget=s.over_budget,
-            error=s.first_error,
-        ))
+        j.add_batch(
+            BatchRow(
+                result.run_id,
+                batch.no,
+                status,
+                len(every),
+                len(s.committed),
+                len(bad),
+                added=outcomes.count("added"),
+                updated=outcomes.count("updated"),
+                unchanged=outcomes.count("unchanged"),
+                attempts=s.attempts,
+                first_key=every[0].key if every else None,
+                last_key=every[-1].key if every else None,
+                first_position=min((i.position for i in every), default=None),
+                last_position=max((i.position for i in every), default=None),
+                cursor=_max_cursor(s.committed),
+                checkpoint_ms=s.timings["checkpoint"] * 1000,
+                apply_ms=s.timings["apply"] * 1000,
+                validate_ms=s.timings["validate"] * 1000,
+                commit_ms=s.timings["commit"] * 1000,
+                rollback_ms=s.timings["rollback"] * 1000,
+                validation_over_budget=s.over_budget,
+                error=s.first_error,
+            )
+        )
         if self.keep_undo and s.changes and not result.dry_run:
             j.store_undo(result.run_id, batch.no, s.changes)
         if result.dry_run:
             result.changes.extend(s.changes)
         issues = [issue for _, issue in bad] + s.warnings
         if s.over_budget:
-            issues.append(Issue("validation_timeout", f"validation exceeded its budget of {self.budget_ms:g} ms", severity="warning"))
+            message = f"validation exceeded its budget of {self.budget_ms:g} ms"
+            issues.append(Issue("validation_timeout", message, severity="warning"))
         if issues:
             j.add_issues(result.run_id, batch.no, issues)
         for item, issue in bad:
             j.quarantine(result.run_id, batch.no, item.key, self.payload(item.record), issue)
         if self._quarantined_before:
-            resolved = [it.key for it in s.committed if it.key in self._quarantined_before]
+            # a key also quarantined in this batch (a later duplicate) is not resolved
+            still_bad = {it.key for it, _ in bad}
+            resolved = [it.key for it in s.committed if it.key in self._quarantined_before and it.key not in still_bad]
             if resolved:
                 result.metrics.records_resolved += j.resolve(result.run_id, resolved)
 
@@ -546,14 +656,22 @@ class Processor:
         outcomes: list[str] = []
         items_all: list[Item] = []
         uow = self.conn.unit_of_work(self.strategy, name="all-or-nothing").begin()
+        lost = False  # a record made SQLite end the transaction: the rest is only read and checked
         try:
             for batch in self._batches(records, result, skip_to):
                 failures.extend((it, iss, batch.no) for it, iss in batch.rejected)
                 result.metrics.batch_count += 1
+                if lost:
+                    continue
                 try:
                     got = self.apply(uow, [it.prepared for it in batch.items])
                 except RecordFailed as exc:
                     failures.append((Item(exc.issue.record or "?", None, None, 0), exc.issue, batch.no))
+                    got = None
+                except TransactionLost as exc:
+                    lost, cause = True, exc.__cause__ or exc
+                    reason = f"a record of this batch made SQLite end the transaction: {cause}"
+                    failures.extend((it, Issue("transaction_rollback", reason, it.key), batch.no) for it in batch.items)
                     got = None
                 except FATAL_ERRORS:
                     raise
@@ -574,16 +692,19 @@ class Processor:
                     else:
                         result.warnings.append(issue)
         except BaseException:
-            if uow.state == "active":
+            if uow.state == "active" and self.conn.in_transaction:
                 uow.rollback()
+            self._drop_unit()
             raise
         m = result.metrics
         if failures or dry_run:
-            if dry_run:
+            if dry_run and not lost:
                 result.changes.extend(uow.changes)
-            uow.rollback()
             if self.conn.in_transaction:
+                uow.rollback()
                 raw.execute("ROLLBACK")
+            else:  # already ended by SQLite: nothing to undo
+                self._drop_unit()
             if failures:
                 result.status = "rolled_back"
                 m.batches_failed = m.batch_count
@@ -627,7 +748,10 @@ def _describe_fatal(exc: BaseException) -> str:
     if isinstance(exc, apsw.FullError):
         return "the disk is full (SQLITE_FULL): free space, then run again; committed batches are kept"
     if isinstance(exc, RETRYABLE):
-        return "the database stayed locked by another process beyond the retry budget: run again later; committed batches are kept"
+        return (
+            "the database stayed locked by another process beyond the retry budget: run again later;"
+            " committed batches are kept"
+        )
     if isinstance(exc, apsw.IOError):
         return f"an I/O error stopped the run ({exc}): check the disk, then run again; committed batches are kept"
     if isinstance(exc, apsw.ReadOnlyError):

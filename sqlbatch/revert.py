@@ -50,8 +50,12 @@ class Conflict:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "table": self.table, "key": list(self.key), "before": self.recorded_before,
-            "after": self.recorded_after, "current": self.current, "later_run": self.later_run,
+            "table": self.table,
+            "key": list(self.key),
+            "before": self.recorded_before,
+            "after": self.recorded_after,
+            "current": self.current,
+            "later_run": self.later_run,
         }
 
 
@@ -77,18 +81,23 @@ class RevertResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "reverted_run": self.reverted_run, "batch": self.batch, "revert_run": self.revert_run,
-            "rows_restored": self.rows_restored, "dry_run": self.dry_run,
+            "reverted_run": self.reverted_run,
+            "batch": self.batch,
+            "revert_run": self.revert_run,
+            "rows_restored": self.rows_restored,
+            "dry_run": self.dry_run,
             "tables": {k: v.to_dict() for k, v in self.tables.items()},
         }
 
 
-def revert(conn: Connection, run_id: int, *, batch: int | None = None, dry_run: bool = False,
-           strategy: str = "memory") -> RevertResult:
+def revert(
+    conn: Connection, run_id: int, *, batch: int | None = None, dry_run: bool = False, strategy: str = "memory"
+) -> RevertResult:
     """Restore every row ``run_id`` (or its ``batch``) changed to its state before the run."""
     conn.raw.execute(UNDO_SCHEMA)
     blobs = conn.raw.execute(
-        "SELECT batch_no, data FROM sqlbatch_undo WHERE run_id=?" + (" AND batch_no=?" if batch is not None else "")
+        "SELECT batch_no, data FROM sqlbatch_undo WHERE run_id=?"
+        + (" AND batch_no=?" if batch is not None else "")
         + " ORDER BY batch_no",
         (run_id, batch) if batch is not None else (run_id,),
     ).fetchall()
@@ -107,8 +116,15 @@ def revert(conn: Connection, run_id: int, *, batch: int | None = None, dry_run: 
         journal = Journal(conn)
         journal.ensure()
         source = f"revert:{run_id}" + (f":{batch}" if batch is not None else "")
-        revert_run = journal.start_run(job="revert", source=source, mode="revert", strategy=strategy,
-                                       on_failure="abort", batch_size=0, status="running")
+        revert_run = journal.start_run(
+            job="revert",
+            source=source,
+            mode="revert",
+            strategy=strategy,
+            on_failure="abort",
+            batch_size=0,
+            status="running",
+        )
         with conn.unit_of_work(strategy, name=source) as uow:
             with quiet_writes(conn.raw):
                 for change in reversed(changes):
@@ -161,7 +177,9 @@ def _conflicts(conn: Connection, run_id: int, changes: list[Change]) -> list[Con
         else:
             ok = now is not None and all(now.get(k) == v for k, v in net.after.items() if k in now)
         if not ok:
-            conflicts.append(Conflict(net.table, net.key, net.before, net.after, now, _later_run(conn, run_id, net.table, net.key)))
+            conflicts.append(
+                Conflict(net.table, net.key, net.before, net.after, now, _later_run(conn, run_id, net.table, net.key))
+            )
     return conflicts
 
 

@@ -160,7 +160,8 @@ class ForeignKeysTouched:
                         continue
                     where = " AND ".join(f"{quote(p)}=?" for p in pcols)
                     if not raw.execute(f"SELECT 1 FROM {quote(parent)} WHERE {where} LIMIT 1", values).fetchall():
-                        issues.append(Issue(self.rule, f"{change.table}{tuple(values)} refers to a missing {parent} row", field=", ".join(cols)))
+                        message = f"{change.table}{tuple(values)} refers to a missing {parent} row"
+                        issues.append(Issue(self.rule, message, field=", ".join(cols)))
             if change.before is not None and (change.after is None or change.op == "UPDATE"):
                 for child, cols, pcols in self._children.get(change.table, ()):
                     old = [change.before.get(p) for p in pcols]
@@ -176,7 +177,8 @@ class ForeignKeysTouched:
                     if still_there:
                         continue
                     if raw.execute(f"SELECT 1 FROM {quote(child)} WHERE {where} LIMIT 1", old).fetchall():
-                        issues.append(Issue(self.rule, f"{child} rows still refer to removed {change.table}{tuple(old)}", field=", ".join(cols)))
+                        message = f"{child} rows still refer to removed {change.table}{tuple(old)}"
+                        issues.append(Issue(self.rule, message, field=", ".join(cols)))
         return issues
 
     def _load(self, conn: Connection) -> None:
@@ -186,7 +188,10 @@ class ForeignKeysTouched:
         self._version = version
         self._fks.clear()
         self._children.clear()
-        tables = [r[0] for r in conn.raw.execute("SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        tables = [
+            r[0]
+            for r in conn.raw.execute("SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+        ]
         for table in tables:
             groups: dict[int, tuple[str, list[str], list[str]]] = {}
             for row in conn.raw.execute(f"PRAGMA foreign_key_list({quote(table)})"):

@@ -34,7 +34,9 @@ def since_cursor(conn: Connection, since: str | None) -> str | None:
     return Journal(conn).last_cursor(JOB) if _has_journal(conn) else None
 
 
-def api_records(conn: Connection, *, congress: int, since: str | None, refresh_committees: bool = True) -> Iterator[RawRecord]:
+def api_records(
+    conn: Connection, *, congress: int, since: str | None, refresh_committees: bool = True
+) -> Iterator[RawRecord]:
     """Refresh the committees, then yield the meeting details updated since the cursor."""
     client = make_client()
     try:

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sqlbatch import ConfigurationError, OpenError, ProcessorAborted, RetryPolicy, RunResult, connect, load_settings
-
-from . import report
 from sqlbatch.audit import summarize
 from sqlbatch.revert import RevertError, RevertRefused, revert
 
+from . import report
 from .schema import SchemaMismatch
 from .sources import SourceError, read_path, read_sample
 from .sources.errors import ApiAuthError, ApiError
@@ -213,8 +212,17 @@ def _revert(args: argparse.Namespace) -> int:
         result = revert(conn, args.run_id, batch=args.batch, dry_run=args.dry_run)
     except RevertRefused as exc:
         if args.json:
-            print(json.dumps({"status": "refused", "reason": str(exc), "later_runs": exc.later_runs,
-                              "conflicts": [c.to_dict() for c in exc.conflicts[:100]]}, default=str))
+            print(
+                json.dumps(
+                    {
+                        "status": "refused",
+                        "reason": str(exc),
+                        "later_runs": exc.later_runs,
+                        "conflicts": [c.to_dict() for c in exc.conflicts[:100]],
+                    },
+                    default=str,
+                )
+            )
         else:
             print(report.render_conflicts(exc))
         return EXIT_QUARANTINE
@@ -228,8 +236,10 @@ def _revert(args: argparse.Namespace) -> int:
     else:
         what = f"batch {args.batch} of run {args.run_id}" if args.batch else f"run {args.run_id}"
         verb = "would restore" if args.dry_run else "restored"
-        print(f"revert of {what}: {verb} {result.rows_restored} row(s)"
-              + (f" as run {result.revert_run} (revert it to undo this)" if result.revert_run else ""))
+        print(
+            f"revert of {what}: {verb} {result.rows_restored} row(s)"
+            + (f" as run {result.revert_run} (revert it to undo this)" if result.revert_run else "")
+        )
         print(report.render_changes(data["tables"]))
     return EXIT_OK
 

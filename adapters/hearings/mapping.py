@@ -255,10 +255,7 @@ def location_text(location: Location | None) -> str | None:
 
 def api_url(congress: int, chamber: str, event_id: str) -> str:
     """The API detail URL the earlier database stores for a meeting."""
-    return (
-        f"https://api.congress.gov/v3/committee-meeting/{congress}/"
-        f"{chamber.lower()}/{event_id}?format=json"
-    )
+    return f"https://api.congress.gov/v3/committee-meeting/{congress}/{chamber.lower()}/{event_id}?format=json"
 
 
 def _when(m: Meeting, attr: str, field_name: str) -> datetime | date | None:
@@ -268,9 +265,7 @@ def _when(m: Meeting, attr: str, field_name: str) -> datetime | date | None:
     try:
         return parse_api_datetime(value)
     except ValueError:
-        raise RecordInvalid(
-            field_name, "date_parses", f"{value!r} is not an ISO date-time", key=m.event_id
-        ) from None
+        raise RecordInvalid(field_name, "date_parses", f"{value!r} is not an ISO date-time", key=m.event_id) from None
 
 
 def _hearing_columns(m: Meeting) -> dict[str, Any]:
@@ -436,14 +431,11 @@ def meeting_rows(m: Meeting, *, first_only_primary: bool = False) -> MeetingRows
         )
     if m.has("videos"):
         supporting["video"] = tuple(
-            DocumentRow(VIDEO_DOCUMENT_TYPE, _blank_to_none(video.name), video.url)
-            for video in m.videos
+            DocumentRow(VIDEO_DOCUMENT_TYPE, _blank_to_none(video.name), video.url) for video in m.videos
         )
     transcripts: tuple[TranscriptRow, ...] | None = None
     if m.has("hearing_transcript"):
-        transcripts = tuple(
-            TranscriptRow(t.jacket_number, t.url) for t in m.hearing_transcript
-        )
+        transcripts = tuple(TranscriptRow(t.jacket_number, t.url) for t in m.hearing_transcript)
     return MeetingRows(
         event_id=m.event_id,
         hearing=_hearing_columns(m),

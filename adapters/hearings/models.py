@@ -97,9 +97,7 @@ def _address_text(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     parts: list[str] = []
-    keys = [k for k in _ADDRESS_ORDER if k in value] + [
-        k for k in value if k not in _ADDRESS_ORDER
-    ]
+    keys = [k for k in _ADDRESS_ORDER if k in value] + [k for k in value if k not in _ADDRESS_ORDER]
     for key in keys:
         item = value[key]
         if isinstance(item, (str, int)) and not isinstance(item, bool):
@@ -127,9 +125,7 @@ StrictInt = Annotated[int, BeforeValidator(_strict_int)]
 class _ApiModel(BaseModel):
     """Common configuration: camelCase aliases, unknown fields ignored, immutable."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
-    )
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
 
 
 class CommitteeRef(_ApiModel):
@@ -208,9 +204,7 @@ class Meeting(_ApiModel):
     witnesses: Annotated[list[Witness], ListOf] = Field(default_factory=list)
     witness_documents: Annotated[list[WitnessDocument], ListOf] = Field(default_factory=list)
     meeting_documents: Annotated[list[MeetingDocument], ListOf] = Field(default_factory=list)
-    hearing_transcript: Annotated[list[HearingTranscript], ListOf] = Field(
-        default_factory=list
-    )
+    hearing_transcript: Annotated[list[HearingTranscript], ListOf] = Field(default_factory=list)
     videos: Annotated[list[Video], ListOf] = Field(default_factory=list)
 
     def has(self, name: str) -> bool:
@@ -264,18 +258,12 @@ def parse_meeting(payload: object) -> Meeting:
     have the wrong types; the domain rules (allowed values, dates...) are in ``rules``.
     """
     if not isinstance(payload, dict):
-        raise RecordInvalid(
-            "(record)", "type", f"expected a JSON object, got {type(payload).__name__}"
-        )
+        raise RecordInvalid("(record)", "type", f"expected a JSON object, got {type(payload).__name__}")
     try:
         return Meeting.model_validate(payload)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         field = _field_path(tuple(first["loc"]))
         rule = _rule_of(first["type"])
-        reason = (
-            "the field is required"
-            if rule == "required"
-            else f"{_short(first.get('input'))}: {first['msg']}"
-        )
+        reason = "the field is required" if rule == "required" else f"{_short(first.get('input'))}: {first['msg']}"
         raise RecordInvalid(field, rule, reason, key=_key_of(payload)) from None

@@ -31,7 +31,9 @@ def summary(result: RunResult) -> str:
             field = f" [{q.field}]" if q.field else ""
             lines.append(f"    {q.record_key} (batch {q.batch}): {q.rule}{field}: {q.reason}")
         if len(result.quarantined) > _MAX_LISTED:
-            lines.append(f"    ... and {len(result.quarantined) - _MAX_LISTED} more: hearings-update quarantine --db ...")
+            lines.append(
+                f"    ... and {len(result.quarantined) - _MAX_LISTED} more: hearings-update quarantine --db ..."
+            )
     warnings = len(result.warnings)
     if warnings:
         lines.append(f"  {warnings} warning(s) kept in the journal (e.g. {result.warnings[0]})")
@@ -52,7 +54,10 @@ def status(conn: Connection) -> dict[str, Any]:
         )
     ]
     counts = dict(conn.raw.execute("SELECT status, count(*) FROM sqlbatch_quarantine GROUP BY status").fetchall())
-    return {"runs": runs, "quarantine": {"quarantined": counts.get("quarantined", 0), "resolved": counts.get("resolved", 0)}}
+    return {
+        "runs": runs,
+        "quarantine": {"quarantined": counts.get("quarantined", 0), "resolved": counts.get("resolved", 0)},
+    }
 
 
 def quarantine(conn: Connection) -> dict[str, Any]:
@@ -73,23 +78,44 @@ def run_report(conn: Connection, run_id: int) -> dict[str, Any]:
     from sqlbatch.audit import run_changes, summarize
     from sqlbatch.revert import RevertError
 
-    rows = list(conn.execute("SELECT * FROM sqlbatch_runs WHERE run_id=?", (run_id,))) if table_exists(
-        conn, "sqlbatch_runs") else []
+    rows = (
+        list(conn.execute("SELECT * FROM sqlbatch_runs WHERE run_id=?", (run_id,)))
+        if table_exists(conn, "sqlbatch_runs")
+        else []
+    )
     if not rows:
         raise RevertError(f"there is no run {run_id} in this database: see 'status' for the runs")
     run = rows[0].asdict()
     run.pop("metrics", None)
-    timings = conn.execute(
-        "SELECT count(*) AS batches, sum(checkpoint_ms) AS checkpoint_ms, sum(apply_ms) AS apply_ms,"
-        " sum(validate_ms) AS validate_ms, sum(commit_ms) AS commit_ms, sum(rollback_ms) AS rollback_ms"
-        " FROM sqlbatch_batches WHERE run_id=?", (run_id,)).fetchall()[0].asdict()
-    quarantined = [r.asdict() for r in conn.execute(
-        "SELECT record_key, batch_no AS batch, rule, field, message AS reason FROM sqlbatch_issues"
-        " WHERE run_id=? AND severity='error' ORDER BY issue_id", (run_id,))]
-    changes = {t: s.to_dict() for t, s in summarize(run_changes(conn, run_id)).items()} if table_exists(
-        conn, "sqlbatch_undo") else {}
-    return {"run": run, "changes": changes, "quarantined": quarantined,
-            "timings_ms": {k: round(v or 0, 3) for k, v in timings.items()}}
+    timings = (
+        conn.execute(
+            "SELECT count(*) AS batches, sum(checkpoint_ms) AS checkpoint_ms, sum(apply_ms) AS apply_ms,"
+            " sum(validate_ms) AS validate_ms, sum(commit_ms) AS commit_ms, sum(rollback_ms) AS rollback_ms"
+            " FROM sqlbatch_batches WHERE run_id=?",
+            (run_id,),
+        )
+        .fetchall()[0]
+        .asdict()
+    )
+    quarantined = [
+        r.asdict()
+        for r in conn.execute(
+            "SELECT record_key, batch_no AS batch, rule, field, message AS reason FROM sqlbatch_issues"
+            " WHERE run_id=? AND severity='error' ORDER BY issue_id",
+            (run_id,),
+        )
+    ]
+    changes = (
+        {t: s.to_dict() for t, s in summarize(run_changes(conn, run_id)).items()}
+        if table_exists(conn, "sqlbatch_undo")
+        else {}
+    )
+    return {
+        "run": run,
+        "changes": changes,
+        "quarantined": quarantined,
+        "timings_ms": {k: round(v or 0, 3) for k, v in timings.items()},
+    }
 
 
 def render_changes(tables: dict[str, Any]) -> str:
@@ -128,12 +154,16 @@ def _brief(row: dict[str, Any] | None) -> str:
 def render(command: str, data: dict[str, Any]) -> str:
     if command == "run":
         r = data["run"]
-        lines = [f"run {r['run_id']}: {r['status']} ({r['mode']}, {r['strategy']}) from {r['source']},"
-                 f" started {r['started_at']}"]
+        lines = [
+            f"run {r['run_id']}: {r['status']} ({r['mode']}, {r['strategy']}) from {r['source']},"
+            f" started {r['started_at']}"
+        ]
         lines.append(render_changes(data["changes"]))
         t = data["timings_ms"]
-        lines.append(f"  phases (ms): checkpoint {t['checkpoint_ms']}, apply {t['apply_ms']}, validate"
-                     f" {t['validate_ms']}, commit {t['commit_ms']}, rollback {t['rollback_ms']}")
+        lines.append(
+            f"  phases (ms): checkpoint {t['checkpoint_ms']}, apply {t['apply_ms']}, validate"
+            f" {t['validate_ms']}, commit {t['commit_ms']}, rollback {t['rollback_ms']}"
+        )
         if data["quarantined"]:
             lines.append(f"  quarantined in this run: {len(data['quarantined'])}")
             for q in data["quarantined"][:_MAX_LISTED]:
@@ -157,7 +187,8 @@ def render(command: str, data: dict[str, Any]) -> str:
     lines = [f"{len(rows)} quarantined record(s):"]
     for r in rows:
         field = f" [{r['field']}]" if r["field"] else ""
-        lines.append(f"  {r['record_key']} (run {r['run_id']}, batch {r['batch']}, {r['attempts']} attempt(s)): {r['rule']}{field}: {r['reason']}")
+        where = f"run {r['run_id']}, batch {r['batch']}, {r['attempts']} attempt(s)"
+        lines.append(f"  {r['record_key']} ({where}): {r['rule']}{field}: {r['reason']}")
     return "\n".join(lines)
 
 
@@ -169,6 +200,8 @@ def progress(enabled: bool) -> Iterator[Callable[[int], None] | None]:
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("applying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True) as bar:
+    with Progress(
+        TextColumn("applying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
+    ) as bar:
         task = bar.add_task("records", total=None)
         yield lambda n: bar.advance(task, n)

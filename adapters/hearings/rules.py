@@ -53,6 +53,7 @@ __all__ = [
     "RuleConfig",
     "check_meeting",
     "current_congress",
+    "may_hold_control_chars",
     "parse_api_datetime",
     "validate_meeting",
 ]
@@ -155,9 +156,13 @@ def _date_issues(m: Meeting, attr: str, field: str, rule: str) -> list[Issue]:
 
 
 def check_meeting(
-    m: Meeting, config: RuleConfig = DEFAULT_RULES, *, today: date | None = None
+    m: Meeting, config: RuleConfig = DEFAULT_RULES, *, today: date | None = None, text_checked: bool = False
 ) -> list[Issue]:
-    """Every issue of one meeting, errors and warnings, in field order."""
+    """Every issue of one meeting, errors and warnings, in field order.
+
+    ``text_checked=True`` skips the control-character walk when the caller already knows
+    the payload holds none (see :func:`may_hold_control_chars`).
+    """
     issues: list[Issue] = []
     if not m.event_id:
         issues.append(Issue("eventId", "event_id_present", "eventId is empty"))
@@ -179,14 +184,10 @@ def check_meeting(
     if m.has("title"):
         title = m.title or ""
         if not title.strip():
-            issues.append(
-                Issue("title", "title_present", "empty title (placeholder meeting)", "warning")
-            )
+            issues.append(Issue("title", "title_present", "empty title (placeholder meeting)", "warning"))
         limit = config.title_max_length
         if limit is not None and len(title) > limit:
-            issues.append(
-                Issue("title", "title_length", f"{len(title)} characters, more than {limit}")
-            )
+            issues.append(Issue("title", "title_length", f"{len(title)} characters, more than {limit}"))
     if m.has("date") and m.date is None:
         issues.append(Issue("date", "date_present", "no date (placeholder meeting)", "warning"))
     issues += _date_issues(m, "date", "date", "date_parses")
@@ -195,9 +196,9 @@ def check_meeting(
         issues.append(Issue("committees", "committee_present", "no committee listed"))
     for index, witness in enumerate(m.witnesses):
         if not (witness.name or "").strip():
-            issues.append(
-                Issue(f"witnesses[{index}].name", "witness_name_present", "witness has no name")
-            )
+            issues.append(Issue(f"witnesses[{index}].name", "witness_name_present", "witness has no name"))
+    if text_checked:
+        return issues
     dumped = m.model_dump(by_alias=True, exclude_unset=True)
     for path, text in _text_fields(dumped, ""):
         found = _CONTROL.search(text)
@@ -212,9 +213,20 @@ def check_meeting(
     return issues
 
 
-def validate_meeting(
-    m: Meeting, config: RuleConfig = DEFAULT_RULES, *, today: date | None = None
-) -> list[Issue]:
+_CONTROL_IN_JSON = re.compile(r"\\u00[01][0-9a-fA-F]|\\u007[fF]|\\[bf]|[\x7f-\x9f]")
+
+
+def may_hold_control_chars(json_text: str) -> bool:
+    """A fast pre-check on the payload's ``json.dumps(..., ensure_ascii=False)`` text.
+
+    JSON escapes C0 controls (``\\u0001``, ``\\b``, ``\\f``; tab, CR and LF are allowed); C1
+    controls stay raw. False positives (an escaped backslash before ``u00..``) only cost the
+    full field walk; there are no false negatives.
+    """
+    return _CONTROL_IN_JSON.search(json_text) is not None
+
+
+def validate_meeting(m: Meeting, config: RuleConfig = DEFAULT_RULES, *, today: date | None = None) -> list[Issue]:
     """Raise :class:`RecordInvalid` for the first error; return the warnings."""
     issues = check_meeting(m, config, today=today)
     for issue in issues:

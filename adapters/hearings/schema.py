@@ -41,7 +41,6 @@ class SchemaMismatch(RuntimeError):
     """The database has tables, but not the hearings schema this updater writes."""
 
 
-
 # -- the earlier database's DDL, verbatim (sqlite_master.sql, creation order) -----------
 
 _TABLES: tuple[str, ...] = (
@@ -334,8 +333,7 @@ _INDEXES: tuple[str, ...] = (
 _ADDITIVE_INDEXES: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS idx_committees_parent ON committees(parent_committee_id)",
     "CREATE INDEX IF NOT EXISTS idx_hearing_committees_hearing ON hearing_committees(hearing_id)",
-    "CREATE INDEX IF NOT EXISTS idx_hearing_committees_committee"
-    " ON hearing_committees(committee_id)",
+    "CREATE INDEX IF NOT EXISTS idx_hearing_committees_committee ON hearing_committees(committee_id)",
     "CREATE INDEX IF NOT EXISTS idx_appearances_witness ON witness_appearances(witness_id)",
     "CREATE INDEX IF NOT EXISTS idx_appearances_hearing ON witness_appearances(hearing_id)",
     "CREATE INDEX IF NOT EXISTS idx_witness_docs_appearance ON witness_documents(appearance_id)",
@@ -343,8 +341,7 @@ _ADDITIVE_INDEXES: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS idx_transcripts_hearing ON hearing_transcripts(hearing_id)",
     "CREATE INDEX IF NOT EXISTS idx_hearing_bills_hearing ON hearing_bills(hearing_id)",
     "CREATE INDEX IF NOT EXISTS idx_hearing_bills_bill ON hearing_bills(bill_id)",
-    "CREATE INDEX IF NOT EXISTS idx_jurisdictions_committee"
-    " ON committee_jurisdictions(committee_id)",
+    "CREATE INDEX IF NOT EXISTS idx_jurisdictions_committee ON committee_jurisdictions(committee_id)",
     "CREATE INDEX IF NOT EXISTS idx_jurisdictions_policy ON committee_jurisdictions(policy_area_id)",
     "CREATE INDEX IF NOT EXISTS idx_memberships_committee ON committee_memberships(committee_id)",
     "CREATE INDEX IF NOT EXISTS idx_memberships_member ON committee_memberships(member_id)",
@@ -401,11 +398,7 @@ def _rows(conn: Executes, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
 
 def _user_tables(conn: Executes) -> set[str]:
     names = _rows(conn, "SELECT name FROM sqlite_master WHERE type = 'table'")
-    return {
-        name
-        for (name,) in names
-        if not name.startswith("sqlite_") and not name.startswith("sqlbatch_")
-    }
+    return {name for (name,) in names if not name.startswith("sqlite_") and not name.startswith("sqlbatch_")}
 
 
 def _columns(conn: Executes, table: str) -> set[str]:
@@ -551,9 +544,7 @@ def _seed_one(conn: Executes, item: dict[str, Any], congress: int, counts: dict[
     kind = kind if kind in COMMITTEE_TYPES else "Other"
     parent_id = None
     if item.get("parent"):
-        found = _rows(
-            conn, "SELECT committee_id FROM committees WHERE system_code = ?", (item["parent"],)
-        )
+        found = _rows(conn, "SELECT committee_id FROM committees WHERE system_code = ?", (item["parent"],))
         if not found:
             raise ValueError(f"committee {code}: parent {item['parent']!r} is unknown")
         parent_id = found[0][0]

@@ -131,8 +131,12 @@ def _committee_ids(conn: Executes, rows: MeetingRows) -> list[tuple[int, int]]:
 
 
 def _write_committees(conn: Executes, hearing_id: int, wanted: list[tuple[int, int]], new: bool) -> bool:
-    stored = {} if new else dict(
-        _all(conn, "SELECT committee_id, is_primary FROM hearing_committees WHERE hearing_id = ?", (hearing_id,))
+    stored = (
+        {}
+        if new
+        else dict(
+            _all(conn, "SELECT committee_id, is_primary FROM hearing_committees WHERE hearing_id = ?", (hearing_id,))
+        )
     )
     want = dict(wanted)
     changed = False
@@ -166,8 +170,7 @@ def _witness_id(conn: Executes, witness: WitnessRow) -> int:
     raw = " ".join(witness.raw_name.split())
     candidates = _all(
         conn,
-        "SELECT witness_id, full_name, organization FROM witnesses "
-        "WHERE full_name COLLATE NOCASE IN (?, ?)",
+        "SELECT witness_id, full_name, organization FROM witnesses WHERE full_name COLLATE NOCASE IN (?, ?)",
         (witness.full_name, raw),
     )
     for witness_id, full_name, organization in sorted(candidates):
@@ -182,9 +185,7 @@ def _witness_id(conn: Executes, witness: WitnessRow) -> int:
     return inserted[0][0]
 
 
-def _orders(
-    stored: dict[int, tuple[int, Any, Any]], ids: list[int], witnesses: tuple[WitnessRow, ...]
-) -> list[int]:
+def _orders(stored: dict[int, tuple[int, Any, Any]], ids: list[int], witnesses: tuple[WitnessRow, ...]) -> list[int]:
     """The appearance orders to store: the stored ones while they still sort the payload.
 
     ``appearance_order`` orders the witnesses; its numbers carry no meaning of their own
@@ -204,15 +205,19 @@ def _write_appearances(
     conn: Executes, hearing_id: int, witnesses: tuple[WitnessRow, ...], new: bool
 ) -> tuple[bool, dict[int, WitnessRow]]:
     """Replace the meeting's appearances; returns (changed, appearance_id → witness row)."""
-    stored = {} if new else {
-        witness_id: (appearance_id, position, order)
-        for appearance_id, witness_id, position, order in _all(
-            conn,
-            "SELECT appearance_id, witness_id, position, appearance_order "
-            "FROM witness_appearances WHERE hearing_id = ?",
-            (hearing_id,),
-        )
-    }
+    stored = (
+        {}
+        if new
+        else {
+            witness_id: (appearance_id, position, order)
+            for appearance_id, witness_id, position, order in _all(
+                conn,
+                "SELECT appearance_id, witness_id, position, appearance_order "
+                "FROM witness_appearances WHERE hearing_id = ?",
+                (hearing_id,),
+            )
+        }
+    )
     ids = [_witness_id(conn, witness) for witness in witnesses]
     orders = _orders(stored, ids, witnesses)
     changed = False
@@ -222,8 +227,7 @@ def _write_appearances(
             appearance_id, position, stored_order = stored[witness_id]
             if (position, stored_order) != (witness.position, order):
                 conn.execute(
-                    "UPDATE witness_appearances SET position = ?, appearance_order = ? "
-                    "WHERE appearance_id = ?",
+                    "UPDATE witness_appearances SET position = ?, appearance_order = ? WHERE appearance_id = ?",
                     (witness.position, order, appearance_id),
                 )
                 changed = True
@@ -250,19 +254,21 @@ def _write_appearances(
     return changed, by_appearance
 
 
-def _write_witness_documents(
-    conn: Executes, hearing_id: int, by_appearance: dict[int, WitnessRow], new: bool
-) -> bool:
-    stored = [] if new else [
-        (document_id, (appearance_id, document_type, title, url, fmt))
-        for document_id, appearance_id, document_type, title, url, fmt in _all(
-            conn,
-            "SELECT d.document_id, d.appearance_id, d.document_type, d.title, d.document_url, "
-            "d.format_type FROM witness_documents d JOIN witness_appearances a "
-            "ON a.appearance_id = d.appearance_id WHERE a.hearing_id = ? ORDER BY d.document_id",
-            (hearing_id,),
-        )
-    ]
+def _write_witness_documents(conn: Executes, hearing_id: int, by_appearance: dict[int, WitnessRow], new: bool) -> bool:
+    stored = (
+        []
+        if new
+        else [
+            (document_id, (appearance_id, document_type, title, url, fmt))
+            for document_id, appearance_id, document_type, title, url, fmt in _all(
+                conn,
+                "SELECT d.document_id, d.appearance_id, d.document_type, d.title, d.document_url, "
+                "d.format_type FROM witness_documents d JOIN witness_appearances a "
+                "ON a.appearance_id = d.appearance_id WHERE a.hearing_id = ? ORDER BY d.document_id",
+                (hearing_id,),
+            )
+        ]
+    )
     wanted = [
         (appearance_id, d.document_type, d.title, d.document_url, d.format_type)
         for appearance_id, witness in by_appearance.items()
@@ -283,21 +289,23 @@ def _write_witness_documents(
 # -- documents and transcripts -------------------------------------------------------------
 
 
-def _write_supporting(
-    conn: Executes, hearing_id: int, sources: dict[str, tuple[DocumentRow, ...]], new: bool
-) -> bool:
+def _write_supporting(conn: Executes, hearing_id: int, sources: dict[str, tuple[DocumentRow, ...]], new: bool) -> bool:
     if not sources:
         return False
-    stored = [] if new else [
-        (document_id, (document_type, title, description, url, fmt))
-        for document_id, document_type, title, description, url, fmt in _all(
-            conn,
-            "SELECT document_id, document_type, title, description, document_url, format_type "
-            "FROM supporting_documents WHERE hearing_id = ? ORDER BY document_id",
-            (hearing_id,),
-        )
-        if supporting_source(document_type) in sources
-    ]
+    stored = (
+        []
+        if new
+        else [
+            (document_id, (document_type, title, description, url, fmt))
+            for document_id, document_type, title, description, url, fmt in _all(
+                conn,
+                "SELECT document_id, document_type, title, description, document_url, format_type "
+                "FROM supporting_documents WHERE hearing_id = ? ORDER BY document_id",
+                (hearing_id,),
+            )
+            if supporting_source(document_type) in sources
+        ]
+    )
     wanted = [
         (d.document_type, d.title, d.description, d.document_url, d.format_type)
         for docs in sources.values()
@@ -316,15 +324,19 @@ def _write_supporting(
 
 
 def _write_transcripts(conn: Executes, hearing_id: int, rows: MeetingRows, new: bool) -> bool:
-    stored = [] if new else [
-        (transcript_id, (jacket, url))
-        for transcript_id, jacket, url in _all(
-            conn,
-            "SELECT transcript_id, jacket_number, document_url FROM hearing_transcripts "
-            "WHERE hearing_id = ? ORDER BY transcript_id",
-            (hearing_id,),
-        )
-    ]
+    stored = (
+        []
+        if new
+        else [
+            (transcript_id, (jacket, url))
+            for transcript_id, jacket, url in _all(
+                conn,
+                "SELECT transcript_id, jacket_number, document_url FROM hearing_transcripts "
+                "WHERE hearing_id = ? ORDER BY transcript_id",
+                (hearing_id,),
+            )
+        ]
+    )
     wanted = [(t.jacket_number, t.document_url) for t in rows.transcripts or ()]
     delete, insert = _multiset_diff(stored, wanted)
     for transcript_id in delete:
@@ -354,9 +366,7 @@ def write_meeting(conn: Executes, rows: MeetingRows) -> WriteResult:
             if rows.hearing.get(column) is None:
                 raise RecordInvalid(api_field, "required", "a new meeting needs it", key=rows.event_id)
         if not rows.committees:
-            raise RecordInvalid(
-                "committees", "required", "a new meeting needs a committee", key=rows.event_id
-            )
+            raise RecordInvalid("committees", "required", "a new meeting needs a committee", key=rows.event_id)
     committees = _committee_ids(conn, rows) if rows.committees is not None else None
 
     if new:
@@ -368,9 +378,7 @@ def write_meeting(conn: Executes, rows: MeetingRows) -> WriteResult:
         hearing_id = found[0][0]
         columns = tuple(c for c in rows.hearing if c != "event_id")
         values = tuple(rows.hearing[c] for c in columns)
-        hearing_changed = bool(columns) and bool(
-            _all(conn, _update_sql(columns), (*values, hearing_id))
-        )
+        hearing_changed = bool(columns) and bool(_all(conn, _update_sql(columns), (*values, hearing_id)))
 
     children_changed = False
     if committees is not None:
@@ -387,9 +395,7 @@ def write_meeting(conn: Executes, rows: MeetingRows) -> WriteResult:
     if new:
         return "added"
     if children_changed and not hearing_changed:
-        conn.execute(
-            "UPDATE hearings SET updated_at = CURRENT_TIMESTAMP WHERE hearing_id = ?", (hearing_id,)
-        )
+        conn.execute("UPDATE hearings SET updated_at = CURRENT_TIMESTAMP WHERE hearing_id = ?", (hearing_id,))
     return "updated" if hearing_changed or children_changed else "unchanged"
 
 
@@ -401,9 +407,11 @@ def read_meeting_state(conn: Executes, event_id: str) -> dict[str, Any] | None:
     documents}] by appearance order), ``supporting_documents`` and ``transcripts``.
     """
     cursor = conn.execute("SELECT * FROM hearings WHERE event_id = ?", (event_id,))
-    names = [d[0] for d in cursor.getdescription()] if hasattr(cursor, "getdescription") else [
-        d[0] for d in cursor.description
-    ]
+    names = (
+        [d[0] for d in cursor.getdescription()]
+        if hasattr(cursor, "getdescription")
+        else [d[0] for d in cursor.description]
+    )
     found = [tuple(row) for row in cursor]
     if not found:
         return None
@@ -447,8 +455,7 @@ def read_meeting_state(conn: Executes, event_id: str) -> dict[str, Any] | None:
     )
     transcripts = _all(
         conn,
-        "SELECT jacket_number, document_url FROM hearing_transcripts WHERE hearing_id = ? "
-        "ORDER BY transcript_id",
+        "SELECT jacket_number, document_url FROM hearing_transcripts WHERE hearing_id = ? ORDER BY transcript_id",
         (hearing_id,),
     )
     return {

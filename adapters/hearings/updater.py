@@ -21,7 +21,7 @@ from sqlbatch.validators import BatchContext
 
 from .mapping import MeetingRows, meeting_rows
 from .models import RecordInvalid, parse_meeting
-from .rules import DEFAULT_RULES, RuleConfig, check_meeting
+from .rules import DEFAULT_RULES, RuleConfig, check_meeting, may_hold_control_chars
 from .schema import ensure_schema, load_bundled_committees, seed_committees
 from .sources.record import RawRecord
 from .store import write_meeting
@@ -49,7 +49,7 @@ class MeetingPreparer:
 
     def __init__(self, rules: RuleConfig = DEFAULT_RULES) -> None:
         self.rules = rules
-        self._seen: dict[str, tuple[str, int]] = {}
+        self._seen: dict[str, tuple[bytes, int]] = {}
 
     def __call__(self, raw: RawRecord) -> Prepared:
         key = raw.key
@@ -58,22 +58,24 @@ class MeetingPreparer:
         if not isinstance(raw.payload, dict):
             kind = type(raw.payload).__name__ if raw.payload is not None else "null"
             raise RecordFailed(key, "object", f"record #{raw.position} is a JSON {kind}, expected an object")
-        digest = hashlib.sha1(json.dumps(raw.payload, sort_keys=True, default=str).encode()).hexdigest()
+        text = json.dumps(raw.payload, ensure_ascii=False, default=str)
+        digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
         first = self._seen.get(key)
         if first is not None and first[0] != digest:
             raise RecordFailed(
-                key, "duplicate_key",
+                key,
+                "duplicate_key",
                 f"eventId {key} appears again at #{raw.position} with different content; the first "
-                f"occurrence (#{first[1]}) was kept", "eventId",
+                f"occurrence (#{first[1]}) was kept",
+                "eventId",
             )
         self._seen.setdefault(key, (digest, raw.position))
         try:
             meeting = parse_meeting(raw.payload)
         except RecordInvalid as exc:
             raise RecordFailed(key, exc.rule, exc.reason, exc.field) from None
-        issues = [
-            Issue(i.rule, i.message, key, i.field, i.severity) for i in check_meeting(meeting, self.rules)
-        ]
+        found = check_meeting(meeting, self.rules, text_checked=not may_hold_control_chars(text))
+        issues = [Issue(i.rule, i.message, key, i.field, i.severity) for i in found]
         errors = [i for i in issues if i.severity == "error"]
         if errors:
             raise RecordFailed(key, errors[0].rule, errors[0].message, errors[0].field)

@@ -37,14 +37,11 @@ def resolve_strategy(strategy: Any) -> Strategy:
             return STRATEGIES[strategy]
         except KeyError:
             raise ConfigurationError(
-                f"unit_of_work(strategy={strategy!r}): unknown strategy; "
-                f"choose one of {', '.join(STRATEGIES)}"
+                f"unit_of_work(strategy={strategy!r}): unknown strategy; choose one of {', '.join(STRATEGIES)}"
             ) from None
     if callable(strategy):
         return strategy
-    raise ConfigurationError(
-        f"unit_of_work(strategy={strategy!r}): expected a name or a callable conn -> Tracker"
-    )
+    raise ConfigurationError(f"unit_of_work(strategy={strategy!r}): expected a name or a callable conn -> Tracker")
 
 
 def strategy_name(strategy: Any) -> str:

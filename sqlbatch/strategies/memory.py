@@ -1,16 +1,19 @@
 """``memory``: an undo log of before-images from the preupdate hook (the plan's choice).
 
 Rollback replays the log in reverse with compensating statements keyed by rowid (or by
-primary key for WITHOUT ROWID tables), then restores ``sqlite_sequence``. Entries of a
-statement that failed and was undone by SQLite itself (the hook never hears of statement
-rollbacks) replay as no-ops: their UPDATE/DELETE compensations find the row as it was, and a
-re-INSERT of a row that is still there does nothing. Handles NULLs,
+primary key for WITHOUT ROWID tables), then restores ``sqlite_sequence``. The log may hold
+entries of a statement that failed after writing and that SQLite undid itself (the hook never
+hears of statement rollbacks); replayed, they leave the row as it is: an UPDATE's
+compensation writes the values the row has again, an INSERT's deletes a row that is absent
+(or one that the statement's own DELETE entries then put back, as for a REPLACE), and a
+DELETE's re-INSERT finds the row still there and does nothing. Handles NULLs,
 BLOBs, large text, cascades and trigger writes (they are in the log at depth >= 1).
 Refuses databases with VIRTUAL generated columns (the hook cannot read those rows).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import apsw
@@ -34,6 +37,9 @@ class MemoryTracker:
 
     def changes(self) -> list[Change]:
         return self._recorder.changes()
+
+    def snapshot(self) -> Callable[[], list[Change]]:
+        return self._recorder.snapshot()
 
     def check(self) -> None:
         self._recorder.check()
@@ -72,8 +78,7 @@ class MemoryTracker:
             # which the hook does not report; its DELETE entries stay in the log while the row
             # is back. In a true replay the row is always absent here, so this changes nothing.
             raw.execute(
-                f"INSERT INTO main.{quote(info.name)}({names}) VALUES ({marks}) "
-                "",
+                f"INSERT INTO main.{quote(info.name)}({names}) VALUES ({marks}) ON CONFLICT DO NOTHING",
                 values,
             )
         else:
@@ -83,9 +88,7 @@ class MemoryTracker:
             if not info.without_rowid and e.rowid != e.rowid_new:
                 sets.insert(0, "rowid=?")
                 values.insert(0, e.rowid)
-            raw.execute(
-                f"UPDATE main.{quote(info.name)} SET {', '.join(sets)} WHERE {where}", [*values, *key]
-            )
+            raw.execute(f"UPDATE main.{quote(info.name)} SET {', '.join(sets)} WHERE {where}", [*values, *key])
 
 
 def _where(info: TableInfo, rowid: int, values: tuple | None) -> tuple[str, tuple]:

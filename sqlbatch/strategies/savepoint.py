@@ -9,6 +9,7 @@ durable before-images); ``ROLLBACK TO`` produces no hook calls, so the log is cu
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .._capture import HookRecorder
@@ -29,6 +30,9 @@ class SavepointTracker:
 
     def changes(self) -> list[Change]:
         return self._recorder.changes() if self._recorder else []
+
+    def snapshot(self) -> Callable[[], list[Change]]:
+        return self._recorder.snapshot() if self._recorder else list
 
     def check(self) -> None:
         if self._recorder:

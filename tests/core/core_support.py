@@ -118,9 +118,7 @@ def _rank(value: Any) -> int:
 Statement = tuple[str, Sequence[Any]]
 
 
-def apply_raw(
-    path: str | os.PathLike[str], batches: Iterable[Iterable[Statement]]
-) -> dict[str, list[tuple]]:
+def apply_raw(path: str | os.PathLike[str], batches: Iterable[Iterable[Statement]]) -> dict[str, list[tuple]]:
     """Apply each batch of statements in its own transaction with plain APSW; return the dump.
 
     Used as the reference ("oracle") a committed unit of work must match.

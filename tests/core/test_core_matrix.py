@@ -91,12 +91,8 @@ def _check_big_commit(raw: apsw.Connection) -> None:
 
 
 def _check_null_commit(raw: apsw.Connection) -> None:
-    assert raw.execute("SELECT qty, price, data, note FROM item WHERE id=1").fetchall() == [
-        (3, None, None, None)
-    ]
-    assert raw.execute("SELECT price, data, note FROM item WHERE id=3").fetchall() == [
-        (0.0, b"", "now set")
-    ]
+    assert raw.execute("SELECT qty, price, data, note FROM item WHERE id=1").fetchall() == [(3, None, None, None)]
+    assert raw.execute("SELECT price, data, note FROM item WHERE id=3").fetchall() == [(0.0, b"", "now set")]
 
 
 CASES = [
@@ -461,9 +457,7 @@ LATER = [("INSERT INTO marker(v) VALUES (?)", ("later unit",))]
 @pytest.mark.parametrize("outcome", ["rollback", "commit"])
 @pytest.mark.parametrize("strategy", STRATEGIES)
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
-def test_nested_in_caller_transaction(
-    db_path, ref_path, case: Case, strategy: str, outcome: str
-) -> None:
+def test_nested_in_caller_transaction(db_path, ref_path, case: Case, strategy: str, outcome: str) -> None:
     conn = sqlbatch.connect(db_path)
     conn.execute("BEGIN IMMEDIATE")
     with conn.unit_of_work(strategy, name="earlier") as earlier:

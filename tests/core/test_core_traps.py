@@ -15,24 +15,45 @@ GOOD = ("INSERT INTO item(name, qty) VALUES (?, ?)", ("good", 1))
 
 
 # -- an exception inside the preupdate hook ---------------------------------------------------
-def _failing_entry(*args):
-    raise RuntimeError("recorder broke")
+# Two ways to make recording fail: a TEXT value that is not valid UTF-8 (real data: APSW cannot
+# decode it inside the hook), and an entry that cannot be built (the recorder itself breaks).
+BAD_TEXT = ("INSERT INTO item(name, note) VALUES ('good', CAST(x'80ff' AS TEXT))", ())
+
+
+@pytest.fixture(params=["invalid_utf8", "broken_entry"])
+def failing_write(request, monkeypatch):
+    """A write whose recording fails; yields (statement, expected cause type)."""
+    if request.param == "invalid_utf8":
+        yield BAD_TEXT, UnicodeDecodeError
+    else:
+
+        def broken(*args):  # not a type: building an entry raises TypeError
+            raise AssertionError("never called")
+
+        yield ("PATCH", broken), TypeError
+
+
+def _write(uow, monkeypatch, statement):
+    if statement[0] == "PATCH":
+        monkeypatch.setattr(_capture, "Entry", statement[1])
+        uow.execute(*GOOD)
+        monkeypatch.undo()
+    else:
+        uow.execute(*statement)
 
 
 @pytest.mark.parametrize("strategy", HOOK_STRATEGIES)
-def test_hook_exception_refuses_commit_own_transaction(db_path, monkeypatch, strategy):
+def test_hook_exception_refuses_commit_own_transaction(db_path, monkeypatch, strategy, failing_write):
+    statement, cause = failing_write
     before = dump_file(db_path)
     conn = sqlbatch.connect(db_path)
-    monkeypatch.setattr(_capture, "Entry", _failing_entry)
-    with pytest.raises(sqlbatch.CaptureFailed, match="recorder broke") as info:
-        with conn.unit_of_work(strategy) as uow:
-            uow.execute(*GOOD)
-            # SQLite could not be stopped: the write happened
-            assert conn.query_value("SELECT count(*) FROM item WHERE name='good'") == 1
-    assert isinstance(info.value.__cause__, RuntimeError)
+    with pytest.raises(sqlbatch.CaptureFailed, match="preupdate hook") as info, conn.unit_of_work(strategy) as uow:
+        _write(uow, monkeypatch, statement)
+        # SQLite could not be stopped: the write happened
+        assert conn.query_value("SELECT count(*) FROM item WHERE name='good'") == 1
+    assert isinstance(info.value.__cause__, cause)
     assert uow.state == "rolled back"
     assert not conn.in_transaction
-    monkeypatch.undo()
     with conn.unit_of_work(strategy) as uow2:  # the connection is usable again
         uow2.execute("UPDATE item SET note='later' WHERE id=1")
     conn.close()
@@ -43,12 +64,13 @@ def test_hook_exception_refuses_commit_own_transaction(db_path, monkeypatch, str
 
 
 @pytest.mark.parametrize("strategy", HOOK_STRATEGIES)
-def test_hook_exception_explicit_commit(db_path, monkeypatch, strategy):
+def test_hook_exception_explicit_commit(db_path, monkeypatch, strategy, failing_write):
+    statement, _ = failing_write
     before = dump_file(db_path)
     conn = sqlbatch.connect(db_path)
     uow = conn.unit_of_work(strategy).begin()
-    monkeypatch.setattr(_capture, "Entry", _failing_entry)
-    uow.execute(*GOOD)
+    _write(uow, monkeypatch, statement)
+    uow.execute("DELETE FROM parent WHERE id = 1")  # recorded fine, but the log has a hole
     with pytest.raises(sqlbatch.CaptureFailed):
         uow.commit()
     assert uow.state == "rolled back"
@@ -56,15 +78,14 @@ def test_hook_exception_explicit_commit(db_path, monkeypatch, strategy):
     assert dump_file(db_path) == before
 
 
-def test_hook_exception_nested_savepoint_undoes_exactly(db_path, ref_path, monkeypatch):
+def test_hook_exception_nested_savepoint_undoes_exactly(db_path, ref_path, monkeypatch, failing_write):
+    statement, _ = failing_write
     conn = sqlbatch.connect(db_path)
     conn.execute("BEGIN IMMEDIATE")
     with conn.unit_of_work("savepoint") as earlier:
         earlier.execute("INSERT INTO marker(v) VALUES ('kept')")
-    monkeypatch.setattr(_capture, "Entry", _failing_entry)
     with pytest.raises(sqlbatch.CaptureFailed), conn.unit_of_work("savepoint") as uow:
-        uow.execute(*GOOD)
-    monkeypatch.undo()
+        _write(uow, monkeypatch, statement)
     assert conn.in_transaction
     conn.execute("COMMIT")
     conn.close()
@@ -72,18 +93,36 @@ def test_hook_exception_nested_savepoint_undoes_exactly(db_path, ref_path, monke
     assert dump_file(db_path) == expected
 
 
-def test_hook_exception_nested_memory_hands_the_transaction_back(db_path, monkeypatch):
+def test_hook_exception_nested_memory_hands_the_transaction_back(db_path, monkeypatch, failing_write):
     """An incomplete undo log cannot undo: the caller must drop the whole transaction."""
+    statement, _ = failing_write
     before = dump_file(db_path)
     conn = sqlbatch.connect(db_path)
     conn.execute("BEGIN IMMEDIATE")
-    monkeypatch.setattr(_capture, "Entry", _failing_entry)
     with pytest.raises(sqlbatch.CaptureFailed), conn.unit_of_work("memory") as uow:
-        uow.execute(*GOOD)
-    monkeypatch.undo()
+        _write(uow, monkeypatch, statement)
     assert uow.state == "rolled back"
     assert conn._active_unit is None
+    assert conn.in_transaction
     conn.execute("ROLLBACK")
+    conn.close()
+    assert dump_file(db_path) == before
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["own", "nested"])
+def test_session_strategy_undoes_invalid_utf8(db_path, nested):
+    """The session extension never decodes values: the same write is tracked and undone
+    (reading the report would fail to decode it; the undo must not depend on the report)."""
+    before = dump_file(db_path)
+    conn = sqlbatch.connect(db_path)
+    if nested:
+        conn.execute("BEGIN IMMEDIATE")
+    with conn.unit_of_work("session") as uow:
+        uow.execute(*BAD_TEXT)
+        uow.rollback()
+    if nested:
+        assert conn.query_value("SELECT count(*) FROM item WHERE name='good'") == 0
+        conn.execute("COMMIT")
     conn.close()
     assert dump_file(db_path) == before
 
@@ -94,6 +133,13 @@ CREATE TRIGGER item_no_evil BEFORE INSERT ON item WHEN NEW.name = 'evil'
 BEGIN SELECT RAISE(ROLLBACK, 'evil items are refused'); END;
 """
 EVIL = ("INSERT INTO item(name) VALUES (?)", ("evil",))
+# the same trap through a conflict clause: ON CONFLICT ROLLBACK ends the whole transaction too
+OR_ROLLBACK = ("INSERT OR ROLLBACK INTO item(name) VALUES (?)", ("alpha",))
+ENDERS = pytest.mark.parametrize(
+    "ender, message",
+    [(EVIL, "evil items are refused"), (OR_ROLLBACK, "UNIQUE constraint failed: item.name")],
+    ids=["raise_rollback", "or_rollback"],
+)
 
 
 @pytest.fixture
@@ -103,15 +149,15 @@ def evil_path(tmp_path):
     return path
 
 
+@ENDERS
 @pytest.mark.parametrize("via", ["uow", "conn"])
 @pytest.mark.parametrize("strategy", STRATEGIES)
-def test_raise_rollback_own_transaction_keeps_original_error(evil_path, strategy, via):
+def test_raise_rollback_own_transaction_keeps_original_error(evil_path, strategy, via, ender, message):
     before = dump_file(evil_path)
     conn = sqlbatch.connect(evil_path)
-    with pytest.raises(apsw.ConstraintError, match="evil items are refused"):
-        with conn.unit_of_work(strategy) as uow:
-            uow.execute(*GOOD)
-            (uow if via == "uow" else conn).execute(*EVIL)
+    with pytest.raises(apsw.ConstraintError, match=message), conn.unit_of_work(strategy) as uow:
+        uow.execute(*GOOD)
+        (uow if via == "uow" else conn).execute(*ender)
     assert uow.state == "rolled back"
     assert not conn.in_transaction
     with conn.unit_of_work(strategy) as again:  # the connection is usable again
@@ -129,12 +175,11 @@ def test_raise_rollback_caught_inside_unit_is_not_committed(evil_path, strategy)
     """Swallowing the error cannot turn the lost transaction into autocommitted writes."""
     before = dump_file(evil_path)
     conn = sqlbatch.connect(evil_path)
-    with pytest.raises(sqlbatch.TransactionLost) as info:
-        with conn.unit_of_work(strategy) as uow:
-            uow.execute(*GOOD)
-            with pytest.raises(apsw.ConstraintError, match="evil"):
-                uow.execute(*EVIL)
-            uow.execute("INSERT INTO item(name) VALUES ('would autocommit')")
+    with pytest.raises(sqlbatch.TransactionLost) as info, conn.unit_of_work(strategy) as uow:
+        uow.execute(*GOOD)
+        with pytest.raises(apsw.ConstraintError, match="evil"):
+            uow.execute(*EVIL)
+        uow.execute("INSERT INTO item(name) VALUES ('would autocommit')")
     assert isinstance(info.value.__cause__, apsw.ConstraintError)
     assert "no transaction is active" not in str(info.value)
     assert uow.state == "rolled back"
@@ -158,21 +203,21 @@ def test_raise_rollback_caught_then_commit_raises_transaction_lost(evil_path, st
     assert dump_file(evil_path) == before
 
 
+@ENDERS
 @pytest.mark.parametrize("via", ["uow", "conn"])
 @pytest.mark.parametrize("strategy", STRATEGIES)
-def test_raise_rollback_nested_raises_transaction_lost(evil_path, strategy, via):
+def test_raise_rollback_nested_raises_transaction_lost(evil_path, strategy, via, ender, message):
     before = dump_file(evil_path)
     conn = sqlbatch.connect(evil_path)
     conn.execute("BEGIN IMMEDIATE")
     with conn.unit_of_work(strategy) as earlier:
         earlier.execute("INSERT INTO marker(v) VALUES ('earlier')")
-    with pytest.raises(sqlbatch.TransactionLost) as info:
-        with conn.unit_of_work(strategy) as uow:
-            uow.execute(*GOOD)
-            (uow if via == "uow" else conn).execute(*EVIL)
+    with pytest.raises(sqlbatch.TransactionLost) as info, conn.unit_of_work(strategy) as uow:
+        uow.execute(*GOOD)
+        (uow if via == "uow" else conn).execute(*ender)
     cause = info.value.__cause__
     assert isinstance(cause, apsw.ConstraintError)
-    assert "evil items are refused" in str(cause)
+    assert message in str(cause)
     assert uow.state == "rolled back"
     assert not conn.in_transaction  # SQLite ended the caller's transaction, earlier unit too
     conn.close()
@@ -182,16 +227,31 @@ def test_raise_rollback_nested_raises_transaction_lost(evil_path, strategy, via)
 def test_raise_rollback_in_with_conn_keeps_original_error(evil_path):
     before = dump_file(evil_path)
     conn = sqlbatch.connect(evil_path)
-    with pytest.raises(apsw.ConstraintError, match="evil items are refused"):
-        with conn:
-            conn.execute(*GOOD)
-            with conn:  # a savepoint inside
-                conn.execute(*EVIL)
+    with pytest.raises(apsw.ConstraintError, match="evil items are refused"), conn:
+        conn.execute(*GOOD)
+        with conn:  # a savepoint inside
+            conn.execute(*EVIL)
     assert not conn.in_transaction
     with conn:
         conn.execute("INSERT INTO marker(v) VALUES ('usable')")
     conn.close()
     assert dump_file(evil_path)["item"] == before["item"]
+
+
+# -- BEGIN IMMEDIATE: the write lock is taken when the unit begins, not at its first write -------
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_unit_takes_the_write_lock_at_begin(db_path, strategy):
+    conn = sqlbatch.connect(db_path)
+    other = apsw.Connection(str(db_path))
+    other.set_busy_timeout(0)
+    with conn.unit_of_work(strategy):
+        with pytest.raises(apsw.BusyError):
+            other.execute("BEGIN IMMEDIATE")
+        assert other.execute("SELECT count(*) FROM item").fetchall() == [(3,)]  # readers go on
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.close()
+    conn.close()
 
 
 # -- a statement that fails inside a unit (its writes are undone by SQLite itself) --------------
@@ -257,6 +317,32 @@ def test_failed_statements_then_commit(failing_path, strategy):
     assert len(dump["item"]) == 3 and len(dump["child"]) == 3
 
 
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        pytest.param(
+            s,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known limitation: the preupdate hook is not told when SQLite undoes a "
+                "failed statement, so its writes stay in uow.changes (undo is still exact)",
+            ),
+        )
+        if s in HOOK_STRATEGIES
+        else s
+        for s in STRATEGIES
+    ],
+)
+def test_changes_leave_out_statements_sqlite_undid(failing_path, strategy):
+    conn = sqlbatch.connect(failing_path)
+    with conn.unit_of_work(strategy) as uow:
+        uow.execute("UPDATE item SET price = 7.0 WHERE id = 2")
+        with pytest.raises(apsw.ConstraintError, match="keep rows stay"):
+            uow.execute("DELETE FROM item WHERE id >= 1")
+    assert [(c.table, c.op, c.key) for c in uow.changes] == [("item", "UPDATE", (2,))]
+    conn.close()
+
+
 # -- deferred foreign keys are checked at COMMIT ----------------------------------------------
 DEFERRED_SCHEMA = """
 CREATE TABLE dchild(
@@ -277,11 +363,10 @@ def deferred_path(tmp_path):
 def test_deferred_fk_violation_fails_at_commit_and_leaves_nothing(deferred_path, strategy):
     before = dump_file(deferred_path)
     conn = sqlbatch.connect(deferred_path)
-    with pytest.raises(apsw.ConstraintError, match="FOREIGN KEY"):
-        with conn.unit_of_work(strategy) as uow:
-            uow.execute(*GOOD)
-            uow.execute("INSERT INTO dchild VALUES (1, 999)")  # accepted for now
-            assert conn.query_value("SELECT count(*) FROM dchild") == 1
+    with pytest.raises(apsw.ConstraintError, match="FOREIGN KEY"), conn.unit_of_work(strategy) as uow:
+        uow.execute(*GOOD)
+        uow.execute("INSERT INTO dchild VALUES (1, 999)")  # accepted for now
+        assert conn.query_value("SELECT count(*) FROM dchild") == 1
     assert uow.state == "rolled back"
     assert not conn.in_transaction
     conn.close()
@@ -300,9 +385,7 @@ def test_deferred_fk_violation_fixed_inside_unit_commits(deferred_path, strategy
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
-def test_deferred_fk_violating_nested_unit_rolled_back_lets_caller_commit(
-    deferred_path, strategy
-):
+def test_deferred_fk_violating_nested_unit_rolled_back_lets_caller_commit(deferred_path, strategy):
     conn = sqlbatch.connect(deferred_path)
     conn.execute("BEGIN IMMEDIATE")
     with conn.unit_of_work(strategy) as good:
@@ -348,9 +431,8 @@ def test_user_session_records(conn):
 
 
 def test_session_strategy_refuses_second_session_during_unit(conn):
-    with conn.unit_of_work("session"):
-        with pytest.raises(sqlbatch.CaptureConflictError):
-            conn.session()
+    with conn.unit_of_work("session"), pytest.raises(sqlbatch.CaptureConflictError):
+        conn.session()
 
 
 # -- generated columns --------------------------------------------------------------------------
@@ -462,9 +544,8 @@ def test_unit_life_cycle_errors(conn):
     for action in (uow.commit, uow.rollback, lambda: uow.execute(*GOOD)):
         with pytest.raises(sqlbatch.UnitOfWorkError, match="committed"):
             action()
-    with conn.unit_of_work("memory"):
-        with pytest.raises(sqlbatch.UnitOfWorkError, match="still open"):
-            conn.close()
+    with conn.unit_of_work("memory"), pytest.raises(sqlbatch.UnitOfWorkError, match="still open"):
+        conn.close()
 
 
 @pytest.mark.parametrize(

@@ -41,8 +41,9 @@ def status(code: int, body: Any = None, **headers: str) -> Reply:
 
 
 def html(code: int = 200) -> Reply:
-    page = b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body>" \
-           b"<h1>Maintenance</h1></body></html>"
+    page = (
+        b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Maintenance</h1></body></html>"
+    )
     return Reply(code, page, {"Content-Type": "text/html; charset=utf-8"})
 
 
@@ -102,9 +103,7 @@ class FakeCongressApi:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -123,8 +122,7 @@ class FakeCongressApi:
 
     # -- scripting ------------------------------------------------------------------------
 
-    def fail(self, path: str, *replies: Reply, offset: int | None = None,
-             forever: bool = False) -> None:
+    def fail(self, path: str, *replies: Reply, offset: int | None = None, forever: bool = False) -> None:
         """Answer the next requests to ``path`` (API path, e.g. ``/committee-meeting/119``;
         ``offset`` narrows to one list page) with ``replies`` in order; ``forever`` repeats
         the last one for good."""
@@ -183,9 +181,9 @@ class FakeCongressApi:
                 "eventId": meeting["eventId"],
                 "updateDate": meeting["updateDate"],
                 "url": f"{API_HOST}/committee-meeting/{congress}/"
-                       f"{meeting['chamber'].lower()}/{meeting['eventId']}?format=json",
+                f"{meeting['chamber'].lower()}/{meeting['eventId']}?format=json",
             }
-            for meeting in chosen[served:served + limit]
+            for meeting in chosen[served : served + limit]
         ]
         pagination: dict[str, Any] = {"count": len(chosen)}
         base = f"{API_HOST}/committee-meeting/{'/'.join(selector)}"
@@ -193,35 +191,44 @@ class FakeCongressApi:
             pagination["next"] = f"{base}?offset={offset + limit}&limit={limit}&format=json"
         if offset > 0:
             pagination["prev"] = f"{base}?offset={max(0, offset - limit)}&limit={limit}&format=json"
-        return {"committeeMeetings": items, "pagination": pagination,
-                "request": {"congress": str(congress), "contentType": "application/json",
-                            "format": "json"}}
+        return {
+            "committeeMeetings": items,
+            "pagination": pagination,
+            "request": {"congress": str(congress), "contentType": "application/json", "format": "json"},
+        }
 
     def _meeting_detail(self, congress: str, chamber: str, event_id: str) -> tuple[int, Any]:
         for meeting in self.meetings:
-            if (str(meeting["congress"]) == congress and meeting["eventId"] == event_id
-                    and meeting["chamber"].lower() == chamber):
-                return 200, {"committeeMeeting": meeting,
-                             "request": {"congress": congress, "chamber": chamber,
-                                         "eventId": event_id, "format": "json"}}
-        return 404, {"error": f"Unknown resource: committee-meeting/{congress}/{chamber}/"
-                              f"{event_id}", "request": {"format": "json"}}
+            if (
+                str(meeting["congress"]) == congress
+                and meeting["eventId"] == event_id
+                and meeting["chamber"].lower() == chamber
+            ):
+                return 200, {
+                    "committeeMeeting": meeting,
+                    "request": {"congress": congress, "chamber": chamber, "eventId": event_id, "format": "json"},
+                }
+        return 404, {
+            "error": f"Unknown resource: committee-meeting/{congress}/{chamber}/{event_id}",
+            "request": {"format": "json"},
+        }
 
     def _committee_list(self, query: dict[str, str]) -> dict[str, Any]:
         by_code = {row["systemCode"]: row for row in self.committees}
         items = []
         for row in self.committees:
-            item = {key: row[key] for key in ("chamber", "committeeTypeCode", "name",
-                                              "systemCode", "url")}
+            item = {key: row[key] for key in ("chamber", "committeeTypeCode", "name", "systemCode", "url")}
             item["updateDate"] = "2025-01-03T12:00:00Z"
             parent = by_code.get(row["parent"]) if row["parent"] else None
             if row["parent"]:
-                item["parent"] = {"systemCode": row["parent"],
-                                  "name": parent["name"] if parent else None,
-                                  "url": parent["url"] if parent else None}
+                item["parent"] = {
+                    "systemCode": row["parent"],
+                    "name": parent["name"] if parent else None,
+                    "url": parent["url"] if parent else None,
+                }
             items.append(item)
         offset, limit = int(query.get("offset", 0)), min(int(query.get("limit", 20)), 250)
-        page = items[offset:offset + limit]
+        page = items[offset : offset + limit]
         pagination: dict[str, Any] = {"count": len(items)}
         if offset + limit < len(items):
             pagination["next"] = f"{API_HOST}/committee/119?offset={offset + limit}&limit={limit}"
@@ -266,22 +273,28 @@ class FakeCongressApi:
         truncate = fault.truncate if fault is not None else None
         self._send(handler, code, data, {"Content-Type": "application/json"}, truncate)
 
-    def _authorised_answer(self, headers: dict[str, str], path: str,
-                           query: dict[str, str]) -> tuple[int, Any]:
+    def _authorised_answer(self, headers: dict[str, str], path: str, query: dict[str, str]) -> tuple[int, Any]:
         given = headers.get("x-api-key") or query.get("api_key")
         if not given:
-            return 403, {"error": {"code": "API_KEY_MISSING",
-                                   "message": "No api_key was supplied. Get one at "
-                                              "https://api.congress.gov/sign-up/"}}
+            return 403, {
+                "error": {
+                    "code": "API_KEY_MISSING",
+                    "message": "No api_key was supplied. Get one at https://api.congress.gov/sign-up/",
+                }
+            }
         if given != self.key:
-            return 403, {"error": {"code": "API_KEY_INVALID",
-                                   "message": "An invalid api_key was supplied. Get one at "
-                                              "https://api.congress.gov/sign-up/"}}
+            return 403, {
+                "error": {
+                    "code": "API_KEY_INVALID",
+                    "message": "An invalid api_key was supplied. Get one at https://api.congress.gov/sign-up/",
+                }
+            }
         return self.answer(path, query)
 
     @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, code: int, body: bytes,
-              headers: dict[str, str], truncate: int | None) -> None:
+    def _send(
+        handler: BaseHTTPRequestHandler, code: int, body: bytes, headers: dict[str, str], truncate: int | None
+    ) -> None:
         handler.send_response(code)
         for name, value in headers.items():
             handler.send_header(name, value)

@@ -76,16 +76,23 @@ def api(meetings, committees):
 
 
 def quick_policy(**overrides: Any) -> RetryPolicy:
-    settings = {"max_attempts": 4, "max_total_wait": 60.0, "backoff_initial": 0.01,
-                "backoff_max": 1.0, "jitter": 0.0, "retry_after_cap": 30.0}
+    settings = {
+        "max_attempts": 4,
+        "max_total_wait": 60.0,
+        "backoff_initial": 0.01,
+        "backoff_max": 1.0,
+        "jitter": 0.0,
+        "retry_after_cap": 30.0,
+    }
     settings.update(overrides)
     return RetryPolicy(**settings)
 
 
 @pytest.fixture
 def client(api, fake_time):
-    with CongressClient(KEY, api.base_url, timeout=2.0, sleep=fake_time.sleep,
-                        clock=fake_time.clock, retry=quick_policy(), page_size=5) as made:
+    with CongressClient(
+        KEY, api.base_url, timeout=2.0, sleep=fake_time.sleep, clock=fake_time.clock, retry=quick_policy(), page_size=5
+    ) as made:
         yield made
 
 
@@ -123,8 +130,7 @@ def test_since_and_until_are_sent_in_api_format(api, client, meetings):
     assert first.query["fromDateTime"] == "2025-01-29T00:00:00Z"
     assert first.query["toDateTime"] == "2025-09-30T12:00:00Z"
     low, high = datetime(2025, 1, 29, tzinfo=UTC), until
-    expected = [m for m in meetings
-                if low <= datetime.fromisoformat(m["updateDate"]) <= high]
+    expected = [m for m in meetings if low <= datetime.fromisoformat(m["updateDate"]) <= high]
     assert 0 < len(expected) < len(meetings)
     assert [r.payload for r in records] == ordered(expected)
 
@@ -162,18 +168,33 @@ def test_committees_shaped_like_committees_json(api, client, committees):
 
 def test_subcommittees_named_only_by_their_parent_are_listed(api, client):
     api.committees = []
-    parent = {"chamber": "House", "committeeTypeCode": "Standing", "name": "Judiciary Committee",
-              "systemCode": "hsju00", "url": "https://api.congress.gov/v3/committee/house/hsju00",
-              "subcommittees": [{"name": "Courts Subcommittee", "systemCode": "hsju03",
-                                 "url": "https://api.congress.gov/v3/committee/house/hsju03"}]}
+    parent = {
+        "chamber": "House",
+        "committeeTypeCode": "Standing",
+        "name": "Judiciary Committee",
+        "systemCode": "hsju00",
+        "url": "https://api.congress.gov/v3/committee/house/hsju00",
+        "subcommittees": [
+            {
+                "name": "Courts Subcommittee",
+                "systemCode": "hsju03",
+                "url": "https://api.congress.gov/v3/committee/house/hsju03",
+            }
+        ],
+    }
     api.fail("/committee/119", status(200, {"committees": [parent], "pagination": {"count": 1}}))
 
     rows = list(client.iter_committees(119))
 
     assert [row["systemCode"] for row in rows] == ["hsju00", "hsju03"]
-    assert rows[1] == {"systemCode": "hsju03", "name": "Courts Subcommittee", "chamber": "House",
-                       "committeeTypeCode": "Subcommittee", "parent": "hsju00",
-                       "url": "https://api.congress.gov/v3/committee/house/hsju03"}
+    assert rows[1] == {
+        "systemCode": "hsju03",
+        "name": "Courts Subcommittee",
+        "chamber": "House",
+        "committeeTypeCode": "Subcommittee",
+        "parent": "hsju00",
+        "url": "https://api.congress.gov/v3/committee/house/hsju03",
+    }
 
 
 # -- the key ------------------------------------------------------------------------------
@@ -183,23 +204,24 @@ def test_key_only_in_header_and_never_logged(api, meetings, fake_time, caplog):
     caplog.set_level(logging.DEBUG)
     victim = ordered(meetings)[2]
     api.fail(LIST, status(503), offset=5)
-    api.fail(f"/committee-meeting/119/{victim['chamber'].lower()}/{victim['eventId']}",
-             status(404, {"error": "Unknown resource"}))
+    api.fail(
+        f"/committee-meeting/119/{victim['chamber'].lower()}/{victim['eventId']}",
+        status(404, {"error": "Unknown resource"}),
+    )
     api.fail("/committee/119", status(502), forever=True)
-    with CongressClient(KEY, api.base_url, sleep=fake_time.sleep, clock=fake_time.clock,
-                        retry=quick_policy(), page_size=5) as client:
+    with CongressClient(
+        KEY, api.base_url, sleep=fake_time.sleep, clock=fake_time.clock, retry=quick_policy(), page_size=5
+    ) as client:
         records = list(client.iter_meetings(119))
         with pytest.raises(ApiUnavailable) as down:
             list(client.iter_committees(119))
         shown = repr(client)
 
     assert all(seen.headers["x-api-key"] == KEY for seen in api.requests)
-    assert all(KEY not in seen.raw_target and "api_key" not in seen.query
-               for seen in api.requests)
+    assert all(KEY not in seen.raw_target and "api_key" not in seen.query for seen in api.requests)
     errors = [r.error for r in records if r.error]
     assert len(errors) == 1
-    texts = [caplog.text, str(down.value), shown, *errors,
-             *(record.getMessage() for record in caplog.records)]
+    texts = [caplog.text, str(down.value), shown, *errors, *(record.getMessage() for record in caplog.records)]
     assert caplog.records, "the client logs its work"
     assert all(KEY not in text for text in texts)
     assert "api_key=<redacted>" in shown
@@ -229,8 +251,7 @@ def test_missing_or_malformed_key_fails_before_any_request():
 
 @pytest.mark.parametrize("code", [401, 403])
 def test_refused_key_is_an_auth_error_and_not_retried(api, client, code):
-    api.fail(LIST, status(code, {"error": {"code": "API_KEY_INVALID",
-                                           "message": "An invalid api_key was supplied."}}))
+    api.fail(LIST, status(code, {"error": {"code": "API_KEY_INVALID", "message": "An invalid api_key was supplied."}}))
     with pytest.raises(ApiAuthError, match="CONGRESS_API_KEY") as refused:
         list(client.iter_meetings(119))
     assert refused.value.status_code == code
@@ -239,8 +260,7 @@ def test_refused_key_is_an_auth_error_and_not_retried(api, client, code):
 
 def test_wrong_key_refused_by_the_server(api, fake_time):
     with (
-        CongressClient("not-the-key", api.base_url, sleep=fake_time.sleep,
-                       clock=fake_time.clock) as client,
+        CongressClient("not-the-key", api.base_url, sleep=fake_time.sleep, clock=fake_time.clock) as client,
         pytest.raises(ApiAuthError, match="invalid api_key") as refused,
     ):
         list(client.iter_meetings(119))
@@ -252,8 +272,7 @@ def test_wrong_key_refused_by_the_server(api, fake_time):
 
 
 def test_429_honours_retry_after_seconds(api, client, fake_time, meetings):
-    api.fail(LIST, status(429, {"error": {"code": "OVER_RATE_LIMIT"}}, Retry_After="7"),
-             offset=0)
+    api.fail(LIST, status(429, {"error": {"code": "OVER_RATE_LIMIT"}}, Retry_After="7"), offset=0)
     records = list(client.iter_meetings(119))
 
     assert fake_time.sleeps == [7.0]
@@ -273,8 +292,7 @@ def test_429_honours_retry_after_http_date(api, client, fake_time):
 def test_retry_after_is_capped(api, fake_time):
     api.fail(LIST, status(429, Retry_After="100000"), offset=0)
     policy = quick_policy(retry_after_cap=45.0, max_total_wait=1000.0)
-    with CongressClient(KEY, api.base_url, sleep=fake_time.sleep, clock=fake_time.clock,
-                        retry=policy) as client:
+    with CongressClient(KEY, api.base_url, sleep=fake_time.sleep, clock=fake_time.clock, retry=policy) as client:
         list(client.iter_meetings(119))
     assert fake_time.sleeps == [45.0]
 
@@ -282,8 +300,10 @@ def test_retry_after_is_capped(api, fake_time):
 def test_retry_after_beyond_the_budget_gives_up_at_once(api, fake_time):
     api.fail(LIST, status(429, Retry_After="3600"), offset=0)
     policy = quick_policy(retry_after_cap=7200.0, max_total_wait=300.0)
-    with CongressClient(KEY, api.base_url, sleep=fake_time.sleep, clock=fake_time.clock,
-                        retry=policy) as client, pytest.raises(ApiUnavailable, match="429") as down:
+    with (
+        CongressClient(KEY, api.base_url, sleep=fake_time.sleep, clock=fake_time.clock, retry=policy) as client,
+        pytest.raises(ApiUnavailable, match="429") as down,
+    ):
         list(client.iter_meetings(119))
     assert "Retry-After 3600 s" in str(down.value)
     assert fake_time.sleeps == []
@@ -311,8 +331,9 @@ def test_timeout_then_success(api, meetings, fake_time):
     target = ordered(meetings)[0]
     path = f"/committee-meeting/119/{target['chamber'].lower()}/{target['eventId']}"
     api.fail(path, slow(0.6))
-    with CongressClient(KEY, api.base_url, timeout=0.2, sleep=fake_time.sleep,
-                        clock=fake_time.clock, retry=quick_policy()) as client:
+    with CongressClient(
+        KEY, api.base_url, timeout=0.2, sleep=fake_time.sleep, clock=fake_time.clock, retry=quick_policy()
+    ) as client:
         records = list(client.iter_meetings(119))
 
     assert records[0].payload == target and records[0].error is None
@@ -348,8 +369,13 @@ def closed_port() -> int:
 
 def test_connection_refused_gives_up(fake_time):
     with (
-        CongressClient(KEY, f"http://127.0.0.1:{closed_port()}/v3", sleep=fake_time.sleep,
-                       clock=fake_time.clock, retry=quick_policy(max_attempts=3)) as client,
+        CongressClient(
+            KEY,
+            f"http://127.0.0.1:{closed_port()}/v3",
+            sleep=fake_time.sleep,
+            clock=fake_time.clock,
+            retry=quick_policy(max_attempts=3),
+        ) as client,
         pytest.raises(ApiUnavailable, match="ConnectError"),
     ):
         list(client.iter_meetings(119))
@@ -358,10 +384,11 @@ def test_connection_refused_gives_up(fake_time):
 
 def test_total_wait_is_bounded(api, fake_time):
     api.fail(LIST, status(500), forever=True)
-    policy = RetryPolicy(max_attempts=50, max_total_wait=10.0, backoff_initial=1.0,
-                         backoff_max=4.0, jitter=0.0)
-    with CongressClient(KEY, api.base_url, sleep=fake_time.sleep, clock=fake_time.clock,
-                        retry=policy) as client, pytest.raises(ApiUnavailable):
+    policy = RetryPolicy(max_attempts=50, max_total_wait=10.0, backoff_initial=1.0, backoff_max=4.0, jitter=0.0)
+    with (
+        CongressClient(KEY, api.base_url, sleep=fake_time.sleep, clock=fake_time.clock, retry=policy) as client,
+        pytest.raises(ApiUnavailable),
+    ):
         list(client.iter_meetings(119))
     assert sum(fake_time.sleeps) <= 10.0
     assert fake_time.sleeps == [1.0, 2.0, 4.0]
@@ -398,9 +425,11 @@ def test_unusable_detail_becomes_an_error_record(api, client, meetings, fault):
     assert len(api.requests_to(path)) == 1  # permanent: not retried
 
 
-@pytest.mark.parametrize("reply", [raw(b"{not json"), html(200), status(200, {"items": []}),
-                                   status(404, {"error": "Unknown resource"})],
-                         ids=["invalid JSON", "HTML", "wrong shape", "404"])
+@pytest.mark.parametrize(
+    "reply",
+    [raw(b"{not json"), html(200), status(200, {"items": []}), status(404, {"error": "Unknown resource"})],
+    ids=["invalid JSON", "HTML", "wrong shape", "404"],
+)
 def test_unusable_list_page_stops_the_listing(api, client, reply):
     api.fail(LIST, reply, offset=5)
     with pytest.raises(ApiResponseError) as failed:
@@ -432,10 +461,14 @@ def test_repeated_page_gives_no_duplicates(api, client, meetings, caplog):
 
 
 def test_duplicate_list_items_are_fetched_once(api, client, meetings):
-    item = {"eventId": meetings[0]["eventId"], "chamber": meetings[0]["chamber"],
-            "congress": 119, "updateDate": meetings[0]["updateDate"], "url": ""}
-    page = {"committeeMeetings": [item, dict(item), {"chamber": "House", "congress": 119}],
-            "pagination": {"count": 3}}
+    item = {
+        "eventId": meetings[0]["eventId"],
+        "chamber": meetings[0]["chamber"],
+        "congress": 119,
+        "updateDate": meetings[0]["updateDate"],
+        "url": "",
+    }
+    page = {"committeeMeetings": [item, dict(item), {"chamber": "House", "congress": 119}], "pagination": {"count": 3}}
     api.fail(LIST, status(200, page), offset=0)
 
     records = list(client.iter_meetings(119))
@@ -474,9 +507,12 @@ def test_rate_limiter_survives_a_sleep_that_does_not_move_the_clock():
 
 
 def test_client_keeps_under_max_requests_per_hour(meetings, committees, fake_time):
-    with FakeCongressApi(meetings[:6], committees, key=KEY, stamp=fake_time.clock) as api, \
-            CongressClient(KEY, api.base_url, max_requests_per_hour=3, sleep=fake_time.sleep,
-                           clock=fake_time.clock, page_size=2) as client:
+    with (
+        FakeCongressApi(meetings[:6], committees, key=KEY, stamp=fake_time.clock) as api,
+        CongressClient(
+            KEY, api.base_url, max_requests_per_hour=3, sleep=fake_time.sleep, clock=fake_time.clock, page_size=2
+        ) as client,
+    ):
         records = list(client.iter_meetings(119))
 
     assert len(records) == 6

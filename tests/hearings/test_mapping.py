@@ -185,7 +185,9 @@ def test_location_text_never_shows_a_dict() -> None:
 
 
 def test_jacket_number_from_first_transcript() -> None:
-    rows = rows_of(hearingTranscript=[{"jacketNumber": 58765, "url": "https://api.congress.gov/v3/hearing/119/house/58765"}])
+    rows = rows_of(
+        hearingTranscript=[{"jacketNumber": 58765, "url": "https://api.congress.gov/v3/hearing/119/house/58765"}]
+    )
     assert rows.hearing["jacket_number"] == "58765"
     assert [(t.jacket_number, t.document_url) for t in rows.transcripts] == [
         ("58765", "https://api.congress.gov/v3/hearing/119/house/58765")

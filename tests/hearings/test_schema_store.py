@@ -81,9 +81,7 @@ def test_new_database_gets_the_earlier_schema_verbatim(tmp_path: Path, earlier_d
     assert master(conn) == before
 
 
-def test_existing_earlier_database_is_used_as_is(
-    tmp_path: Path, earlier_db_source: Path, dump: Dump
-) -> None:
+def test_existing_earlier_database_is_used_as_is(tmp_path: Path, earlier_db_source: Path, dump: Dump) -> None:
     shutil.copyfile(earlier_db_source, tmp_path / "copy.db")
     conn = apsw.Connection(str(tmp_path / "copy.db"))
     rows_before, schema_before = dump(conn), master(conn)

@@ -12,10 +12,20 @@ import pytest
 
 from adapters.hearings.sources import RawRecord, SourceError, read_path, read_sample
 
-MEETING = {"eventId": "118001", "updateDate": "2025-09-02T10:00:00Z", "congress": 119,
-           "chamber": "House", "title": "Oversight hearing"}
-OTHER = {"eventId": "118002", "updateDate": "2025-09-03T10:00:00Z", "congress": 119,
-         "chamber": "Senate", "title": "Markup"}
+MEETING = {
+    "eventId": "118001",
+    "updateDate": "2025-09-02T10:00:00Z",
+    "congress": 119,
+    "chamber": "House",
+    "title": "Oversight hearing",
+}
+OTHER = {
+    "eventId": "118002",
+    "updateDate": "2025-09-03T10:00:00Z",
+    "congress": 119,
+    "chamber": "Senate",
+    "title": "Markup",
+}
 
 
 def line(value: object) -> bytes:
@@ -31,12 +41,15 @@ def write(path: Path, *chunks: bytes) -> Path:
 
 
 def test_ndjson_wrapped_unwrapped_and_blank_lines(tmp_path):
-    source = write(tmp_path / "day.ndjson",
-                   line({"committeeMeeting": MEETING}),
-                   b"\n", b"   \t \n",
-                   line(OTHER),
-                   b"\n",
-                   line({"committeeMeeting": OTHER, "request": {"format": "json"}}))
+    source = write(
+        tmp_path / "day.ndjson",
+        line({"committeeMeeting": MEETING}),
+        b"\n",
+        b"   \t \n",
+        line(OTHER),
+        b"\n",
+        line({"committeeMeeting": OTHER, "request": {"format": "json"}}),
+    )
 
     records = list(read_path(source))
 
@@ -45,11 +58,9 @@ def test_ndjson_wrapped_unwrapped_and_blank_lines(tmp_path):
 
 
 def test_invalid_json_line_is_an_error_record_and_the_rest_still_reads(tmp_path):
-    source = write(tmp_path / "day.ndjson",
-                   line(MEETING), b"\n",
-                   b'{"eventId": "118003", "title": \n',
-                   b"NaN\n",
-                   line(OTHER))
+    source = write(
+        tmp_path / "day.ndjson", line(MEETING), b"\n", b'{"eventId": "118003", "title": \n', b"NaN\n", line(OTHER)
+    )
 
     records = list(read_path(source))
 
@@ -62,10 +73,7 @@ def test_invalid_json_line_is_an_error_record_and_the_rest_still_reads(tmp_path)
 
 
 def test_invalid_utf8_line_is_an_error_record(tmp_path):
-    source = write(tmp_path / "day.ndjson",
-                   line(MEETING),
-                   b'{"eventId": "118009", "title": "caf\xe9"}\n',
-                   line(OTHER))
+    source = write(tmp_path / "day.ndjson", line(MEETING), b'{"eventId": "118009", "title": "caf\xe9"}\n', line(OTHER))
 
     records = list(read_path(source))
 
@@ -75,9 +83,17 @@ def test_invalid_utf8_line_is_an_error_record(tmp_path):
 
 
 def test_non_object_records_come_through_as_payloads(tmp_path):
-    source = write(tmp_path / "odd.ndjson",
-                   line(MEETING), line(42), line("text"), line([1, 2]), line(None),
-                   line({"title": "no id"}), line({"eventId": "  "}), line({"eventId": True}))
+    source = write(
+        tmp_path / "odd.ndjson",
+        line(MEETING),
+        line(42),
+        line("text"),
+        line([1, 2]),
+        line(None),
+        line({"title": "no id"}),
+        line({"eventId": "  "}),
+        line({"eventId": True}),
+    )
 
     records = list(read_path(source))
 
@@ -87,11 +103,13 @@ def test_non_object_records_come_through_as_payloads(tmp_path):
 
 
 def test_bom_crlf_and_deep_nesting(tmp_path):
-    source = write(tmp_path / "win.ndjson",
-                   b"\xef\xbb\xbf" + json.dumps(MEETING).encode() + b"\r\n",
-                   b"\r\n",
-                   b"[" * 100_000 + b"\r\n",
-                   json.dumps(OTHER).encode())  # no final newline
+    source = write(
+        tmp_path / "win.ndjson",
+        b"\xef\xbb\xbf" + json.dumps(MEETING).encode() + b"\r\n",
+        b"\r\n",
+        b"[" * 100_000 + b"\r\n",
+        json.dumps(OTHER).encode(),
+    )  # no final newline
 
     records = list(read_path(source))
 
@@ -102,8 +120,7 @@ def test_bom_crlf_and_deep_nesting(tmp_path):
 
 def test_format_is_decided_by_content_not_extension(tmp_path):
     ndjson_named_json = write(tmp_path / "day.json", line(MEETING), line(OTHER))
-    array_named_ndjson = write(tmp_path / "day.ndjson",
-                               b"\n  " + json.dumps([MEETING, OTHER], indent=2).encode())
+    array_named_ndjson = write(tmp_path / "day.ndjson", b"\n  " + json.dumps([MEETING, OTHER], indent=2).encode())
 
     assert [r.payload for r in read_path(ndjson_named_json)] == [MEETING, OTHER]
     assert list(read_path(array_named_ndjson)) == [RawRecord(1, MEETING), RawRecord(2, OTHER)]
@@ -152,8 +169,7 @@ def test_json_array_positions_are_1_based_indexes(tmp_path):
 
     records = list(read_path(source))
 
-    assert records == [RawRecord(1, MEETING), RawRecord(2, OTHER), RawRecord(3, 7),
-                       RawRecord(4, {"title": "no id"})]
+    assert records == [RawRecord(1, MEETING), RawRecord(2, OTHER), RawRecord(3, 7), RawRecord(4, {"title": "no id"})]
     assert [r.key for r in records] == ["118001", "118002", "#3", "#4"]
 
 

@@ -176,24 +176,22 @@ class CongressClient:
 
     def get_meeting(self, congress: int, chamber: str, event_id: str) -> dict[str, Any]:
         """One meeting's detail, unwrapped; :class:`ApiResponseError` when it is not usable."""
-        path = (
-            f"/committee-meeting/{_congress(congress)}/{_chamber(chamber)}/"
-            f"{quote(str(event_id).strip(), safe='')}"
-        )
+        path = f"/committee-meeting/{_congress(congress)}/{_chamber(chamber)}/{quote(str(event_id).strip(), safe='')}"
         body = self._get_json(path, {"format": "json"})
         meeting = body.get("committeeMeeting") if isinstance(body, dict) else None
         if not isinstance(meeting, dict):
             raise ApiResponseError(
                 f"GET {path}: wrong-shaped response: expected an object with a "
                 f"'committeeMeeting' object, got {shape(body)}",
-                path=path, status_code=200,
+                path=path,
+                status_code=200,
             )
         got = meeting.get("eventId")
         if got is None or str(got).strip() != str(event_id).strip():
             raise ApiResponseError(
-                f"GET {path}: wrong-shaped response: its eventId is {self._redact(repr(got))}, "
-                f"not {str(event_id)!r}",
-                path=path, status_code=200,
+                f"GET {path}: wrong-shaped response: its eventId is {self._redact(repr(got))}, not {str(event_id)!r}",
+                path=path,
+                status_code=200,
             )
         return meeting
 
@@ -217,9 +215,7 @@ class CongressClient:
             params["toDateTime"] = api_timestamp(until, name="until")
         return params
 
-    def _meeting_records(
-        self, congress: int, path: str, params: dict[str, str]
-    ) -> Iterator[RawRecord]:
+    def _meeting_records(self, congress: int, path: str, params: dict[str, str]) -> Iterator[RawRecord]:
         items = self._listing(path, params)
         for position, item in enumerate(items, start=1):
             event_id = item_event_id(item)
@@ -229,7 +225,8 @@ class CongressClient:
             chamber = item_chamber(item)
             if chamber is None:
                 yield RawRecord(
-                    position, {"eventId": event_id},
+                    position,
+                    {"eventId": event_id},
                     error=f"GET {path}: list item {event_id} has no usable chamber",
                 )
                 continue
@@ -250,8 +247,7 @@ class CongressClient:
             new = 0
             for item in page:
                 if not isinstance(item, dict):
-                    logger.warning("GET %s offset %d: skipped a list item that is %s",
-                                   path, offset, shape(item))
+                    logger.warning("GET %s offset %d: skipped a list item that is %s", path, offset, shape(item))
                     continue
                 event_id = item_event_id(item)
                 if event_id is None:
@@ -266,8 +262,9 @@ class CongressClient:
                 if updated(item) > updated(known):
                     unique[event_id] = item
             if page and not new:
-                logger.warning("GET %s offset %d repeated meetings already listed "
-                               "(the pagination may have shifted)", path, offset)
+                logger.warning(
+                    "GET %s offset %d repeated meetings already listed (the pagination may have shifted)", path, offset
+                )
         if duplicates:
             logger.info("GET %s: dropped %d duplicate list items", path, duplicates)
         ordered = sorted(unique.values(), key=listing_order)
@@ -281,8 +278,7 @@ class CongressClient:
             for item in page:
                 committee = committee_row(item)
                 if committee is None:
-                    logger.warning("GET %s offset %d: skipped a committee without systemCode",
-                                   path, offset)
+                    logger.warning("GET %s offset %d: skipped a committee without systemCode", path, offset)
                     continue
                 for sub in subcommittee_rows(item, committee):
                     mentioned.setdefault(sub["systemCode"], sub)
@@ -295,29 +291,26 @@ class CongressClient:
                 seen.add(code)
                 yield sub
 
-    def _pages(
-        self, path: str, params: dict[str, str], items_key: str
-    ) -> Iterator[tuple[int, list[Any]]]:
+    def _pages(self, path: str, params: dict[str, str], items_key: str) -> Iterator[tuple[int, list[Any]]]:
         """``(offset, items)`` of each page, following ``pagination.next`` by its offset."""
         offset = 0
         for _ in range(_MAX_PAGES):
-            query = {"format": "json", "limit": str(self._page_size), "offset": str(offset),
-                     **params}
+            query = {"format": "json", "limit": str(self._page_size), "offset": str(offset), **params}
             body = self._get_json(path, query)
             items = body.get(items_key) if isinstance(body, dict) else None
             if not isinstance(items, list):
                 raise ApiResponseError(
                     f"GET {path} (offset {offset}): wrong-shaped response: expected an object "
                     f"with a {items_key!r} list, got {shape(body)}",
-                    path=path, status_code=200,
+                    path=path,
+                    status_code=200,
                 )
             yield offset, items
             following = next_offset(body.get("pagination"), offset, len(items))
             if following is None:
                 return
             offset = following
-        raise ApiResponseError(f"GET {path}: pagination did not end after {_MAX_PAGES} pages",
-                               path=path)
+        raise ApiResponseError(f"GET {path}: pagination did not end after {_MAX_PAGES} pages", path=path)
 
     # -- internals: one request --------------------------------------------------------------
 
@@ -329,9 +322,9 @@ class CongressClient:
             if 300 <= status < 400:
                 hint = " (redirects are not followed; check CONGRESS_API_BASE_URL)"
             raise ApiResponseError(
-                f"GET {path}: HTTP {status} {response.reason_phrase}"
-                f"{self._server_says(response)}{hint}",
-                path=path, status_code=status,
+                f"GET {path}: HTTP {status} {response.reason_phrase}{self._server_says(response)}{hint}",
+                path=path,
+                status_code=status,
             )
         try:
             return decode_json(response.content, strip_bom=True)
@@ -341,9 +334,7 @@ class CongressClient:
             ) from None
 
     def _send(self, path: str, params: dict[str, str]) -> httpx.Response:
-        retrying = self._retry.retrying(
-            sleep=self._sleep, before_sleep=partial(self._log_retry, path)
-        )
+        retrying = self._retry.retrying(sleep=self._sleep, before_sleep=partial(self._log_retry, path))
         try:
             for attempt in retrying:
                 with attempt:
@@ -357,7 +348,8 @@ class CongressClient:
                 f"the Congress.gov API is unavailable: GET {path} failed "
                 f"{last.attempt_number} time(s) over {waited:.1f} s of waiting; last error: "
                 f"{reason}. Committed batches stay; run again later to resume.",
-                path=path, status_code=getattr(error, "status_code", None),
+                path=path,
+                status_code=getattr(error, "status_code", None),
             ) from error
         raise AssertionError("unreachable: tenacity ended without a result")  # pragma: no cover
 
@@ -376,7 +368,8 @@ class CongressClient:
                 f"the Congress.gov API refused the key (GET {path}: HTTP {status} "
                 f"{response.reason_phrase}{self._server_says(response)}); set "
                 f"CONGRESS_API_KEY to a valid key (sign up at {_SIGN_UP})",
-                path=path, status_code=status,
+                path=path,
+                status_code=status,
             )
         if status == 429 or status == 408 or status >= 500:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -393,7 +386,10 @@ class CongressClient:
         reason = getattr(error, "reason", None) or self._redact(str(error))
         logger.warning(
             "GET %s failed (%s); attempt %d of %d, retrying in %.2f s",
-            path, reason, state.attempt_number, self._retry.max_attempts,
+            path,
+            reason,
+            state.attempt_number,
+            self._retry.max_attempts,
             getattr(state, "upcoming_sleep", 0.0),
         )
 
@@ -420,8 +416,7 @@ class CongressClient:
     def _not_json(self, response: httpx.Response, exc: JsonTextError) -> str:
         content_type = response.headers.get("Content-Type", "no Content-Type")
         if _looks_like_html(response):
-            return (f"got an HTML page instead of JSON (HTTP {response.status_code}, "
-                    f"{content_type})")
+            return f"got an HTML page instead of JSON (HTTP {response.status_code}, {content_type})"
         return f"{exc} (HTTP {response.status_code}, {content_type})"
 
 
@@ -431,9 +426,7 @@ class CongressClient:
 def _checked_key(api_key: str | None) -> str:
     key = (api_key or "").strip()
     if not key:
-        raise ApiAuthError(
-            f"no Congress.gov API key: set CONGRESS_API_KEY (get a key at {_SIGN_UP})"
-        )
+        raise ApiAuthError(f"no Congress.gov API key: set CONGRESS_API_KEY (get a key at {_SIGN_UP})")
     if not key.isascii() or not key.isprintable() or any(ch.isspace() for ch in key):
         raise ApiAuthError(
             "CONGRESS_API_KEY is not a valid key (it must be printable ASCII without spaces); "
@@ -445,9 +438,7 @@ def _checked_key(api_key: str | None) -> str:
 def _checked_base_url(base_url: str, redact: Redactor) -> str:
     url = httpx.URL(str(base_url).strip())
     if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(
-            f"CONGRESS_API_BASE_URL: {redact(str(base_url))!r} is not an http(s) URL"
-        )
+        raise ValueError(f"CONGRESS_API_BASE_URL: {redact(str(base_url))!r} is not an http(s) URL")
     return str(url.copy_with(query=None, fragment=None)).rstrip("/")
 
 
@@ -479,5 +470,3 @@ def _looks_like_html(response: httpx.Response) -> bool:
     if "html" in response.headers.get("Content-Type", "").lower():
         return True
     return response.content.lstrip()[:1] == b"<"
-
-

@@ -22,8 +22,7 @@ from .record import RawRecord, unwrap
 __all__ = ["read_path"]
 
 _WHAT_TO_PASS = (
-    "pass an NDJSON file (one record a line), a JSON array file or a directory of .json "
-    "files, or use --source sample"
+    "pass an NDJSON file (one record a line), a JSON array file or a directory of .json files, or use --source sample"
 )
 # A file whose first line is not JSON on its own may be one pretty-printed response:
 # it is parsed whole only up to this size.
@@ -60,9 +59,7 @@ def _read_all(source: Path) -> bytes:
     try:
         return source.read_bytes()
     except OSError as exc:
-        raise SourceError(
-            f"{source}: cannot be opened ({exc.strerror}); check its permissions"
-        ) from None
+        raise SourceError(f"{source}: cannot be opened ({exc.strerror}); check its permissions") from None
 
 
 def _starts_with_bracket(source: Path, chunk_size: int = 4096) -> bool:
@@ -76,9 +73,7 @@ def _starts_with_bracket(source: Path, chunk_size: int = 4096) -> bool:
                     return stripped.startswith(b"[")
                 head = stream.read(chunk_size)
     except OSError as exc:
-        raise SourceError(
-            f"{source}: cannot be opened ({exc.strerror}); check its permissions"
-        ) from None
+        raise SourceError(f"{source}: cannot be opened ({exc.strerror}); check its permissions") from None
     return False
 
 
@@ -86,15 +81,12 @@ def _json_files(directory: Path) -> list[Path]:
     try:
         entries = list(directory.iterdir())
     except OSError as exc:
-        raise SourceError(
-            f"{directory}: directory cannot be listed ({exc.strerror}); check its permissions"
-        ) from None
+        raise SourceError(f"{directory}: directory cannot be listed ({exc.strerror}); check its permissions") from None
     files = sorted(
         (
             entry
             for entry in entries
-            if entry.suffix.lower() == ".json" and not entry.name.startswith(".")
-            and entry.is_file()
+            if entry.suffix.lower() == ".json" and not entry.name.startswith(".") and entry.is_file()
         ),
         key=lambda entry: entry.name,
     )

@@ -23,17 +23,13 @@ def decode_json(data: bytes | str, *, strip_bom: bool = False) -> Any:
         try:
             text = data.decode("utf-8-sig" if strip_bom else "utf-8")
         except UnicodeDecodeError as exc:
-            raise JsonTextError(
-                f"invalid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}"
-            ) from None
+            raise JsonTextError(f"invalid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}") from None
     else:
         text = data.removeprefix("\ufeff") if strip_bom else data
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise JsonTextError(
-            f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
+        raise JsonTextError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except ValueError as exc:  # NaN / Infinity
         raise JsonTextError(f"invalid JSON: {exc}") from None
     except RecursionError:

@@ -51,7 +51,7 @@ def item_chamber(item: dict[str, Any]) -> str | None:
         except httpx.InvalidURL:
             return None
         if "committee-meeting" in parts:
-            rest = parts[parts.index("committee-meeting") + 1:]
+            rest = parts[parts.index("committee-meeting") + 1 :]
             if len(rest) >= 2 and rest[1].lower() in CHAMBERS:
                 return rest[1].lower()
     return None

@@ -23,8 +23,7 @@ __all__ = ["RetryPolicy", "TransientError", "parse_retry_after"]
 class TransientError(Exception):
     """A failure worth retrying; ``retry_after`` is the server's requested delay in seconds."""
 
-    def __init__(self, reason: str, *, status_code: int | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, *, status_code: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status_code = status_code
@@ -75,8 +74,7 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        if min(self.max_total_wait, self.backoff_initial, self.backoff_max, self.jitter,
-               self.retry_after_cap) < 0:
+        if min(self.max_total_wait, self.backoff_initial, self.backoff_max, self.jitter, self.retry_after_cap) < 0:
             raise ValueError("retry delays must not be negative")
 
     def wait_for(self, attempt_number: int, error: BaseException | None) -> float:

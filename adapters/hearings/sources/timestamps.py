@@ -35,8 +35,5 @@ def api_timestamp(value: str | date | datetime, *, name: str = "timestamp") -> s
     """Format ``value`` for ``fromDateTime``/``toDateTime``; ``ValueError`` names ``name``."""
     parsed = parse_timestamp(value)
     if parsed is None:
-        raise ValueError(
-            f"{name}: {value!r} is not a date or timestamp "
-            "(use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)"
-        )
+        raise ValueError(f"{name}: {value!r} is not a date or timestamp (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")
     return parsed.strftime(_API_FORMAT)
