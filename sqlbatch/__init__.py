@@ -48,6 +48,7 @@ from .validators import (  # noqa: E402
     Issue,
     PydanticRecord,
     UniqueInBatch,
+    foreign_key_check,
 )
 
 __all__ += [
@@ -68,5 +69,6 @@ __all__ += [
     "RunResult",
     "Settings",
     "UniqueInBatch",
+    "foreign_key_check",
     "load_settings",
 ]

@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS sqlbatch_batches (
     first_position INTEGER,
     last_position INTEGER,
     cursor TEXT,
+    first_cursor TEXT,
     checkpoint_ms REAL, apply_ms REAL, validate_ms REAL, commit_ms REAL, rollback_ms REAL,
     validation_over_budget INTEGER NOT NULL DEFAULT 0,
     error TEXT,
@@ -97,6 +98,8 @@ CREATE TABLE IF NOT EXISTS sqlbatch_quarantine (
 );
 """
 
+ADDED_COLUMNS = (("sqlbatch_batches", "first_cursor"), ("sqlbatch_undo", "keys"))
+
 
 @dataclass(slots=True)
 class BatchRow:
@@ -115,6 +118,7 @@ class BatchRow:
     first_position: int | None = None
     last_position: int | None = None
     cursor: str | None = None
+    first_cursor: str | None = None
     checkpoint_ms: float = 0.0
     apply_ms: float = 0.0
     validate_ms: float = 0.0
@@ -132,12 +136,16 @@ class Journal:
 
     def ensure(self) -> None:
         self.conn.raw.execute(SCHEMA + UNDO_SCHEMA)
+        for table, column in ADDED_COLUMNS:  # journals written by an earlier version
+            have = {row[1] for row in self.conn.raw.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self.conn.raw.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
 
-    def store_undo(self, run_id: int, batch_no: int, changes: list[Change]) -> None:
-        """Keep a batch's before-images (same transaction as the batch) for a later revert."""
+    def store_undo(self, run_id: int, batch_no: int, changes: list[Change], keys: list[str] | None = None) -> None:
+        """Keep a batch's before-images and committed record keys (same transaction as the batch)."""
         self.conn.raw.execute(
-            "INSERT OR REPLACE INTO sqlbatch_undo(run_id, batch_no, changes, data) VALUES (?, ?, ?, ?)",
-            (run_id, batch_no, len(changes), encode(changes)),
+            "INSERT OR REPLACE INTO sqlbatch_undo(run_id, batch_no, changes, data, keys) VALUES (?, ?, ?, ?, ?)",
+            (run_id, batch_no, len(changes), encode(changes), json.dumps(keys) if keys is not None else None),
         )
 
     def prune_undo(self, days: float) -> None:
@@ -220,12 +228,22 @@ class Journal:
         return rows[0].asdict() if rows else None
 
     def last_cursor(self, job: str) -> str | None:
-        """Newest cursor reached by any committed batch of ``job`` (for ``--since``)."""
-        return self.conn.query_value(
+        """Newest cursor reached by any committed batch of ``job`` (for ``--since``).
+
+        When the newest run had batches compensated by its post-run check, the cursor goes
+        back to the oldest record of those batches, so the next run fetches them again.
+        """
+        newest = self.conn.query_value(
             "SELECT max(b.cursor) FROM sqlbatch_batches b JOIN sqlbatch_runs r USING(run_id)"
             " WHERE r.job=? AND b.status IN ('committed', 'partial')",
             (job,),
         )
+        undone = self.conn.query_value(
+            "SELECT min(first_cursor) FROM sqlbatch_batches WHERE status='compensated' AND run_id="
+            "(SELECT max(run_id) FROM sqlbatch_runs WHERE job=? AND status!='running')",
+            (job,),
+        )
+        return min(newest, undone) if newest and undone else newest
 
 
 def _now(conn: Connection) -> str:

@@ -23,6 +23,8 @@ class Metrics:
     records_quarantined: int = 0
     records_resolved: int = 0
     records_resumed: int = 0
+    records_compensated: int = 0
+    batches_compensated: int = 0
     warnings: int = 0
     bisection_passes: int = 0
     retries: int = 0

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS sqlbatch_undo (
     batch_no INTEGER NOT NULL,
     changes INTEGER NOT NULL,
     data BLOB NOT NULL,
+    keys TEXT,
     PRIMARY KEY (run_id, batch_no)
 );
 """

@@ -25,6 +25,7 @@ from typing import Any
 import apsw
 
 from ._backup import backup
+from ._compensate import Compensation, compensate
 from ._connection import Connection
 from ._errors import (
     CaptureConflictError,
@@ -607,6 +608,7 @@ class Processor:
                 first_position=min((i.position for i in every), default=None),
                 last_position=max((i.position for i in every), default=None),
                 cursor=_max_cursor(s.committed),
+                first_cursor=min((i.cursor for i in s.committed if i.cursor), default=None),
                 checkpoint_ms=s.timings["checkpoint"] * 1000,
                 apply_ms=s.timings["apply"] * 1000,
                 validate_ms=s.timings["validate"] * 1000,
@@ -617,7 +619,8 @@ class Processor:
             )
         )
         if self.keep_undo and s.changes and not result.dry_run:
-            j.store_undo(result.run_id, batch.no, s.changes)
+            written = [it.key for it, o in zip(s.committed, outcomes, strict=False) if o != "unchanged"]
+            j.store_undo(result.run_id, batch.no, s.changes, written if len(outcomes) == len(s.committed) else None)
         if result.dry_run:
             result.changes.extend(s.changes)
         issues = [issue for _, issue in bad] + s.warnings
@@ -636,13 +639,43 @@ class Processor:
                 result.metrics.records_resolved += j.resolve(result.run_id, resolved)
 
     def _run_final_checks(self, result: RunResult) -> None:
+        """The post-run cross-batch check; batches behind an error are compensated (``_compensate``)."""
         if not self.final_validators:
             return
         issues = run_all(self.final_validators, self.conn)
-        if issues:
-            result.warnings.extend(issues)
-            result.status = "completed_with_errors" if any(i.severity == "error" for i in issues) else result.status
+        if not any(i.severity == "error" for i in issues):
+            if issues:
+                result.warnings.extend(issues)
+                self._write(lambda: self.journal.add_issues(result.run_id, None, issues))  # type: ignore[arg-type]
+            return
+        assert result.run_id is not None
+        done = compensate(self.conn, self.journal, result.run_id, issues, partial(run_all, self.final_validators))
+        if done.batches:
+            self._count_compensated(done, issues, result)
+        else:
             self._write(lambda: self.journal.add_issues(result.run_id, None, issues))  # type: ignore[arg-type]
+        result.warnings.extend(done.remaining)
+        if any(i.severity == "error" for i in done.remaining):
+            result.status = "completed_with_errors"
+
+    def _count_compensated(self, done: Compensation, issues: list[Issue], result: RunResult) -> None:
+        m = result.metrics
+        named = {i.record: i for i in issues if i.severity == "error" and i.record}
+        m.batches_compensated += len(done.batches)
+        m.batches_succeeded -= len(done.batches)
+        m.batches_failed += len(done.batches)
+        for no in done.batches:
+            m.batch_errors.append(f"batch {no}: undone by the post-run check")
+            for key in done.keys[no]:
+                issue = named.get(key)
+                rule, reason = (
+                    (issue.rule, issue.message) if issue else ("post_run_check", "batch undone by the post-run check")
+                )
+                result.quarantined.append(QuarantinedRecord(key, no, rule, reason, issue.field if issue else None))
+        keys = sum(len(done.keys[no]) for no in done.batches)
+        m.records_compensated += keys
+        m.records_committed -= keys
+        m.records_quarantined += keys
 
     # -- all-or-nothing mode (the seed behaviour behind ENABLE_BATCH_PROCESSING=false) --------
     def _run_all_or_nothing(self, records: Iterable[Any], result: RunResult, dry_run: bool, skip_to: int) -> None:

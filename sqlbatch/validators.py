@@ -39,6 +39,9 @@ class Issue:
     record: str | None = None
     field: str | None = None
     severity: Severity = "error"
+    # Rows the finding is about, each ``(table, {column: value})`` (``"rowid"`` allowed): the
+    # post-run check uses them to find the batches that wrote those rows and compensate them.
+    rows: tuple[tuple[str, dict[str, Any]], ...] = ()
 
     def __str__(self) -> str:
         where = f"record {self.record}: " if self.record else ""
@@ -240,3 +243,32 @@ __all__ = [
     "UniqueInBatch",
     "run_all",
 ]
+
+
+def foreign_key_check(conn: Connection) -> list[Issue]:
+    """Post-run check (once per run, never per batch): ``PRAGMA foreign_key_check`` over the
+    whole database. Each violation names the child row and the parent row it misses, so the
+    processor can find and compensate the batch that wrote either of them.
+    """
+    raw = conn.raw
+    issues = []
+    fk_lists: dict[str, dict[int, list[tuple[str, str]]]] = {}
+    for table, rowid, parent, fkid in raw.execute("PRAGMA foreign_key_check").fetchall():
+        if table not in fk_lists:
+            groups: dict[int, list[tuple[str, str]]] = {}
+            for row in raw.execute(f"PRAGMA foreign_key_list({quote(table)})"):
+                groups.setdefault(row[0], []).append((row[3], row[4]))
+            fk_lists[table] = groups
+        pairs = fk_lists[table].get(fkid, [])
+        rows: list[tuple[str, dict[str, Any]]] = []
+        values: list[Any] = []
+        if rowid is not None:
+            rows.append((table, {"rowid": rowid}))
+            cols = ", ".join(quote(c) for c, _ in pairs)
+            values = list(raw.execute(f"SELECT {cols} FROM {quote(table)} WHERE rowid=?", (rowid,)).fetchone() or ())
+        if pairs and values and all(to for _, to in pairs):
+            rows.append((parent, {to: v for (_, to), v in zip(pairs, values, strict=True)}))
+        where = f" row {rowid}" if rowid is not None else ""
+        message = f"{table}{where} refers to a missing {parent} row {tuple(values)}"
+        issues.append(Issue("foreign_key", message, field=", ".join(c for c, _ in pairs) or None, rows=tuple(rows)))
+    return issues

@@ -16,7 +16,17 @@ from typing import Any
 
 import apsw
 
-from sqlbatch import Connection, Issue, Prepared, Processor, RecordFailed, RetryPolicy, RunResult, UniqueInBatch
+from sqlbatch import (
+    Connection,
+    Issue,
+    Prepared,
+    Processor,
+    RecordFailed,
+    RetryPolicy,
+    RunResult,
+    UniqueInBatch,
+    foreign_key_check,
+)
 from sqlbatch.validators import BatchContext
 
 from .mapping import MeetingRows, meeting_rows
@@ -112,8 +122,25 @@ def every_hearing_linked(ctx: BatchContext) -> list[Issue]:
 
 def foreign_keys_clean(conn: Connection) -> list[Issue]:
     """Post-run cross-batch check: the whole database's foreign keys (once per run)."""
-    bad = conn.raw.execute("PRAGMA foreign_key_check").fetchall()
-    return [Issue("foreign_key", f"{len(bad)} rows break a foreign key, first: {bad[0]!r}")] if bad else []
+    return foreign_key_check(conn)
+
+
+def hearings_all_linked(conn: Connection) -> list[Issue]:
+    """Post-run cross-batch check: no stored hearing without a committee link (no partial meeting)."""
+    rows = conn.raw.execute(
+        "SELECT hearing_id, event_id FROM hearings h"
+        " WHERE NOT EXISTS (SELECT 1 FROM hearing_committees c WHERE c.hearing_id = h.hearing_id)"
+    ).fetchall()
+    return [
+        Issue(
+            "committee_link",
+            "the meeting has no committee link",
+            event,
+            "committees",
+            rows=(("hearings", {"hearing_id": hid}),),
+        )
+        for hid, event in rows
+    ]
 
 
 def prepare_database(conn: Connection, committees: Iterable[dict] | None = None) -> bool:
@@ -138,7 +165,7 @@ def build_processor(conn: Connection, options: UpdateOptions, progress: Any = No
         on_failure=options.on_failure,
         prepare=MeetingPreparer(options.rules),
         batch_validators=[UniqueInBatch(), every_hearing_linked],
-        final_validators=[foreign_keys_clean],
+        final_validators=[foreign_keys_clean, hearings_all_linked],
         key=lambda r: r.key,
         payload=_payload_text,
         cursor=lambda r: r.update_date,
