@@ -724,6 +724,12 @@ class Processor:
                         failures.append((Item(issue.record or "-", None, None, 0), issue, 0))
                     else:
                         result.warnings.append(issue)
+            if not failures and not lost and self.final_validators:  # the cross-batch check, before COMMIT
+                for issue in run_all(self.final_validators, self.conn):
+                    if issue.severity == "error":
+                        failures.append((Item(issue.record or "-", None, None, 0), issue, 0))
+                    else:
+                        result.warnings.append(issue)
         except BaseException:
             if uow.state == "active" and self.conn.in_transaction:
                 uow.rollback()

@@ -204,3 +204,18 @@ def test_foreign_key_check_names_child_and_parent(db: Path) -> None:
     assert len(issues) == 2 and {i.rule for i in issues} == {"foreign_key"}
     assert all(i.field == "parent_id" for i in issues)
     assert all(i.rows[1] == ("parent", {"id": 100000}) and i.rows[0][0] == "child" for i in issues)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_all_or_nothing_runs_the_final_check_before_its_commit(db: Path, strategy: str) -> None:
+    before = dump(db)
+    recs = with_duplicate_name(120, dup=60, of=10)
+    result = run(db, recs, strategy, all_or_nothing=True, backup_dir=db.parent / "bk", final_validators=[unique_names])
+    assert result.status == "rolled_back"
+    assert [(q.record_key, q.rule) for q in result.quarantined] == [("r0060", "unique_name")]
+    assert dump(db) == before
+    clean = run(
+        db, records(120), strategy, all_or_nothing=True, backup_dir=db.parent / "bk", final_validators=[unique_names]
+    )
+    assert clean.status == "completed"
+    assert_records_stored(db, records(120))
