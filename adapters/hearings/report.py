@@ -25,6 +25,11 @@ def summary(result: RunResult) -> str:
     ]
     if m.records_resolved:
         lines.append(f"  {m.records_resolved} previously quarantined record(s) now committed")
+    if m.batches_compensated:
+        lines.append(
+            f"  post-run check failed: {m.batches_compensated} batch(es) undone, their {m.records_compensated}"
+            " record(s) quarantined and retried when they next arrive"
+        )
     if result.quarantined:
         lines.append("  quarantined:")
         for q in result.quarantined[:_MAX_LISTED]:
