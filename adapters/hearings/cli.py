@@ -163,7 +163,7 @@ def _run(args: argparse.Namespace) -> int:
         if conn._active_unit is None:
             conn.close()
     _emit(args, result)
-    if result.status == "rolled_back" or result.quarantined:
+    if result.status in ("rolled_back", "completed_with_errors") or result.quarantined:
         return EXIT_QUARANTINE
     return EXIT_OK
 
