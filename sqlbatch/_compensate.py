@@ -39,6 +39,7 @@ class Compensation:
     keys: dict[int, list[str]] = field(default_factory=dict)
     rows_restored: int = 0
     remaining: list[Issue] = field(default_factory=list)
+    traced: bool = False  # some error was traced to a batch of this run
 
 
 def touches(change: Change, table: str, where: dict[str, Any]) -> bool:
@@ -73,15 +74,15 @@ def compensate(
     try:
         if _conflicts(conn, run_id, changes):  # another writer changed these rows since: leave them
             raw.execute("ROLLBACK")
-            return Compensation(remaining=issues)
+            return Compensation(remaining=issues, traced=True)
         with quiet_writes(raw):
             for change in reversed(changes):
                 _restore(conn, change)
         after = run_all([check], conn)
         if len([i for i in after if i.severity == "error"]) >= len(errors):
             raw.execute("ROLLBACK")
-            return Compensation(remaining=issues)
-        done = Compensation(sorted(chosen), {no: stored[no][1] for no in chosen}, len(changes), after)
+            return Compensation(remaining=issues, traced=True)
+        done = Compensation(sorted(chosen), {no: stored[no][1] for no in chosen}, len(changes), after, True)
         _journal(journal, run_id, done, errors)
         raw.execute("COMMIT")
     except BaseException:

@@ -652,6 +652,10 @@ class Processor:
         done = compensate(self.conn, self.journal, result.run_id, issues, partial(run_all, self.final_validators))
         if done.batches:
             self._count_compensated(done, issues, result)
+        elif not done.traced and all(i.rows or i.record for i in issues):
+            # every finding names rows no batch of this run wrote: older damage, reported, not ours
+            done.remaining = [_preexisting(i) for i in issues]
+            self._write(lambda: self.journal.add_issues(result.run_id, None, done.remaining))  # type: ignore[arg-type]
         else:
             self._write(lambda: self.journal.add_issues(result.run_id, None, issues))  # type: ignore[arg-type]
         result.warnings.extend(done.remaining)
@@ -776,6 +780,13 @@ def _with_key(issue: Issue, key: str) -> Issue:
     if issue.record == key:
         return issue
     return Issue(issue.rule, issue.message, key, issue.field, issue.severity)
+
+
+def _preexisting(issue: Issue) -> Issue:
+    if issue.severity != "error":
+        return issue
+    message = f"{issue.message} (rows this run did not write: fix them by hand)"
+    return Issue(issue.rule, message, issue.record, issue.field, "warning", issue.rows)
 
 
 def _max_cursor(items: list[Item]) -> str | None:

@@ -163,10 +163,23 @@ def test_compensation_that_does_not_help_is_rolled_back(db: Path) -> None:
 
     recs = records(100)
     result = run(db, recs, final_validators=[always])
-    assert result.status == "completed_with_errors"
+    assert result.status == "completed"  # older damage is reported, not blamed on this run
     assert result.metrics.batches_compensated == 0 and result.metrics.records_committed == 100
     assert_records_stored(db, recs)
-    assert [i["rule"] for i in journal(db, "sqlbatch_issues", result.run_id)] == ["house_rule"]
+    found = journal(db, "sqlbatch_issues", result.run_id)
+    assert [(i["rule"], i["severity"]) for i in found] == [("house_rule", "warning")]
+    assert "did not write" in found[0]["message"]
+
+
+def test_a_finding_naming_no_rows_keeps_the_run_in_error(db: Path) -> None:
+    def vague(conn: sqlbatch.Connection) -> list[Issue]:
+        return [Issue("vague", "something is off somewhere")]
+
+    recs = records(60)
+    result = run(db, recs, final_validators=[vague])
+    assert result.status == "completed_with_errors" and result.metrics.batches_compensated == 0
+    assert_records_stored(db, recs)
+    assert [(i["rule"], i["severity"]) for i in journal(db, "sqlbatch_issues", result.run_id)] == [("vague", "error")]
 
 
 def test_undoing_does_not_fix_it_so_nothing_is_undone(db: Path) -> None:
