@@ -7,8 +7,9 @@ the revert refuses, naming the later run to revert first. Nothing is silently ov
 
 The revert is journaled as a run of its own (``mode='revert'``) with its own before-images,
 so a revert can itself be reverted. AUTOINCREMENT counters are left advanced (ids are never
-reused). Triggers are off and foreign keys deferred while rows are restored; the final
-COMMIT still checks every foreign key.
+reused). Triggers are off and foreign keys deferred while rows are restored; then the
+tables involved are checked with ``PRAGMA foreign_key_check`` (a row a later run made
+refer to a row the revert removes is a conflict too).
 """
 
 from __future__ import annotations
@@ -106,7 +107,13 @@ def revert(
         raise RevertError(f"there is no run {run_id} in this database: see 'status' for the runs")
     if not blobs:
         what = f"batch {batch} of run {run_id}" if batch is not None else f"run {run_id}"
-        raise RevertError(f"{what} has no stored before-images (it changed nothing, or they are past retention)")
+        started = conn.query_value("SELECT started_at FROM sqlbatch_runs WHERE run_id=?", (run_id,))
+        raise RevertError(
+            f"{what} has no stored before-images: it changed no row, or they were pruned (before-images are"
+            f" kept UNDO_RETENTION_DAYS days; run {run_id} started {started}). It cannot be reverted here:"
+            " restore those rows from a backup; to keep before-images longer, raise UNDO_RETENTION_DAYS"
+            " (0 keeps them forever)"
+        )
     changes = [c for _, blob in blobs for c in decode(blob)]
     conn.raw.execute("BEGIN IMMEDIATE")
     try:
@@ -125,11 +132,16 @@ def revert(
             batch_size=0,
             status="running",
         )
+        involved = _fk_tables(conn, {c.table for c in changes})
+        already = set(_violations(conn, involved))  # older damage is not the revert's doing
         with conn.unit_of_work(strategy, name=source) as uow:
             with quiet_writes(conn.raw):
                 for change in reversed(changes):
                     _restore(conn, change)
             made = uow.changes
+        dangling = _dangling(conn, run_id, [v for v in _violations(conn, involved) if v not in already])
+        if dangling:
+            raise RevertRefused(run_id, dangling)
         tables = summarize(made)
         conn.raw.execute(
             "INSERT INTO sqlbatch_undo(run_id, batch_no, changes, data) VALUES (?, 1, ?, ?)",
@@ -198,6 +210,38 @@ def _later_run(conn: Connection, run_id: int, table: str, key: tuple) -> int | N
         if any(c.table == table and c.key == key for c in decode(blob)):
             return later
     return None
+
+
+def _fk_tables(conn: Connection, tables: set[str]) -> list[str]:
+    """The tables the revert writes and those whose foreign keys refer to them."""
+    names = [r[0] for r in conn.raw.execute("SELECT name FROM sqlite_schema WHERE type='table'")]
+    out = []
+    for name in names:
+        parents = {r[2] for r in conn.raw.execute(f"PRAGMA foreign_key_list({quote(name)})")}
+        if name in tables or parents & tables:
+            out.append(name)
+    return sorted(out)
+
+
+def _violations(conn: Connection, tables: list[str]) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    for table in tables:
+        out.extend(tuple(r) for r in conn.raw.execute(f"PRAGMA foreign_key_check({quote(table)})"))
+    return out
+
+
+def _dangling(conn: Connection, run_id: int, violations: list[tuple[Any, ...]]) -> list[Conflict]:
+    """Rows left referring to a missing row: a later run (or a hand edit) built on what the revert removes.
+
+    Checked here, not left to COMMIT: turning ``defer_foreign_keys`` off again (``quiet_writes``)
+    resets SQLite's count of deferred violations, so COMMIT would not see them.
+    """
+    out = []
+    for child, rowid, parent, _ in violations:
+        now = _current(conn, Change(child, "", (rowid,), None, None, 0, ("rowid",))) if rowid is not None else None
+        later = _later_run(conn, run_id, child, (rowid,)) if rowid is not None else None
+        out.append(Conflict(child, (rowid,), None, None, {**(now or {}), "missing_parent": parent}, later))
+    return out
 
 
 def _restore(conn: Connection, c: Change) -> None:

@@ -109,7 +109,8 @@ def apply_meetings(uow: Any, batch: Sequence[MeetingRows]) -> list[str]:
 
 def every_hearing_linked(ctx: BatchContext) -> list[Issue]:
     """No partial meeting: every hearing the batch wrote has at least one committee link."""
-    ids = {c.after["hearing_id"] for c in ctx.changes if c.table == "hearings" and c.after}
+    # the key, not ``after``: a session changeset's UPDATE carries only the changed columns
+    ids = {c.key[0] for c in ctx.changes if c.table == "hearings" and c.after}
     issues = []
     for hearing_id in ids:
         if not ctx.conn.raw.execute(
