@@ -561,9 +561,10 @@ class Processor:
             if s is None:
                 continue
             m.batch_count += 1
-            if s.first_error or (s.quarantined and self.on_failure == "skip-batch"):
-                m.batches_failed += 1
-                m.batch_errors.append(f"batch {batch.no}: {s.first_error or 'failed'}")
+            if s.first_error or batch.rejected or (s.quarantined and self.on_failure == "skip-batch"):
+                m.batches_failed += 1  # as the journal's batch status: any bad record (prepare's too)
+                first = s.first_error or (str(batch.rejected[0][1]) if batch.rejected else "failed")
+                m.batch_errors.append(f"batch {batch.no}: {first}")
             else:
                 m.batches_succeeded += 1
             m.bisection_passes += max(0, s.attempts - 1)
