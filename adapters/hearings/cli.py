@@ -144,10 +144,12 @@ def _records(args: argparse.Namespace, conn: Any) -> tuple[Iterable[RawRecord], 
 
 def _run(args: argparse.Namespace) -> int:
     options = _options(args)
+    # a file source is checked before the database is opened: a usage error creates no file
+    early = None if args.source == "api" else _records(args, None)
     conn = connect(args.db)
     try:
         prepare_database(conn)
-        records, source = _records(args, conn)
+        records, source = early or _records(args, conn)
         show_progress = not (args.json or args.quiet) and sys.stderr.isatty()
         with report.progress(show_progress) as tick:
             try:

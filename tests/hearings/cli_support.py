@@ -6,11 +6,13 @@ connection is closed), so what is asserted is what was committed to disk.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +178,47 @@ def quarantine_rows(path: Path) -> dict[str, tuple[Any, ...]]:
     """``record_key -> (status, rule, field, reason)`` of the quarantine table."""
     rows = query(path, "SELECT record_key, status, rule, field, reason FROM sqlbatch_quarantine")
     return {row[0]: row[1:] for row in rows}
+
+
+@dataclass
+class FaultFile:
+    path: Path
+    good: list[str]  # event ids that must commit
+    bad: dict[str, tuple[str, str | None]]  # record key -> (rule, field)
+    records: int  # records in the file (blank lines excluded)
+    fixed: list[dict[str, Any]]  # the keyed bad records, corrected
+    pattern: list[bool]  # per record in file order: is it bad?
+
+    def failing_batches(self, size: int) -> int:
+        return sum(any(self.pattern[i : i + size]) for i in range(0, len(self.pattern), size))
+
+
+def make_fault_file(directory: Path, payloads: list[dict[str, Any]]) -> FaultFile:
+    """Lines: 3 good, unknown committee, blank, bad date, broken JSON, bad chamber, no eventId, 5 good."""
+    source = copy.deepcopy([p for p in payloads if p["title"] and p["date"]][:13])
+    good = source[:3] + source[8:]
+    unknown = {**source[3], "committees": [{"systemCode": "zzzz99", "name": "No such committee"}]}
+    bad_date = {**source[4], "date": "2025-13-45T10:00:00Z"}
+    bad_chamber = {**source[5], "chamber": "Moon"}
+    no_id = {k: v for k, v in source[6].items() if k != "eventId"}
+    lines: list[dict[str, Any] | str] = [
+        *({"committeeMeeting": p} for p in good[:3]),  # lines 1-3 (wrapped, as the API returns them)
+        {"committeeMeeting": unknown},  # 4
+        "   ",  # 5: blank, not a record
+        bad_date,  # 6 (the inner object, also accepted)
+        '{"committeeMeeting": {"eventId": "999", ',  # 7: not valid JSON
+        bad_chamber,  # 8
+        no_id,  # 9
+        *good[3:],  # 10-14
+    ]
+    path = write_ndjson(directory / "update.ndjson", lines)
+    bad = {
+        unknown["eventId"]: ("committee_exists", "committees[0].systemCode"),
+        bad_date["eventId"]: ("date_parses", "date"),
+        "#7": ("readable", None),
+        bad_chamber["eventId"]: ("chamber_valid", "chamber"),
+        "#9": ("required", "eventId"),
+    }
+    fixed = [source[3], source[4], source[5]]
+    pattern = [False] * 3 + [True] * 5 + [False] * 5
+    return FaultFile(path, [p["eventId"] for p in good], bad, len(lines) - 1, fixed, pattern)
