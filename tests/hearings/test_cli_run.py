@@ -105,7 +105,7 @@ def test_sample_into_a_new_database_then_rerun_then_status(tmp_path: Path) -> No
     assert query(db, "PRAGMA integrity_check") == [("ok",)] and query(db, "PRAGMA foreign_key_check") == []
 
     before = dump_data(db)
-    human = run_cli("run", "--db", db, cwd=tmp_path)
+    human = run_cli("run", "--db", db, "--source", "sample", cwd=tmp_path)
     assert human.returncode == 0 and human.stderr == ""  # no progress bar when stderr is not a terminal
     lines = human.stdout.splitlines()
     assert 2 <= len(lines) <= 8
