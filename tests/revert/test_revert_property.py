@@ -10,34 +10,17 @@ connection. ``sqlite_sequence`` may stay advanced: a revert never hands out an i
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import apsw
 import revert_support as rs
+from generic_schema import apply, build, snapshot
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import sqlbatch
 from sqlbatch.revert import RevertError, revert
-
-SCHEMA = """
-CREATE TABLE parent(id INTEGER PRIMARY KEY, name TEXT CHECK (name IS NULL OR name != 'bad'), data BLOB, score REAL);
-CREATE TABLE child(
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    parent_id INTEGER NOT NULL REFERENCES parent(id) ON DELETE CASCADE,
-    v TEXT,
-    b BLOB
-);
-CREATE INDEX child_parent ON child(parent_id);
-CREATE TABLE tag(k TEXT PRIMARY KEY, v) WITHOUT ROWID;
-INSERT INTO parent VALUES (1, 'one', x'00ff', 1.5), (2, NULL, NULL, NULL), (3, 'three', x'', -0.25);
-INSERT INTO child(parent_id, v, b) VALUES (1, 'a', x'01'), (1, NULL, NULL), (3, 'c', x'0203');
-INSERT INTO tag VALUES ('a', 1), ('b', x'aa');
-"""
-TABLES = ("parent", "child", "tag")
 
 ids = st.integers(1, 6)
 names = st.one_of(st.none(), st.text(max_size=4), st.just("bad"))
@@ -57,44 +40,6 @@ runs = st.lists(
     min_size=1,
     max_size=4,
 )
-
-NTH_CHILD = "(SELECT id FROM child ORDER BY id LIMIT 1 OFFSET ?)"
-SQL = {
-    "put_parent": "INSERT INTO parent VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET name=?2, data=?3, score=?4",
-    "del_parent": "DELETE FROM parent WHERE id=?",
-    "add_child": "INSERT INTO child(parent_id, v, b) SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM parent WHERE id=?1)",
-    "set_child": f"UPDATE child SET v=?2 WHERE id={NTH_CHILD.replace('?', '?1')}",
-    "del_child": f"DELETE FROM child WHERE id={NTH_CHILD}",
-    "put_tag": "INSERT INTO tag VALUES (?1, ?2) ON CONFLICT(k) DO UPDATE SET v=?2",
-    "del_tag": "DELETE FROM tag WHERE k=?",
-}
-
-
-def apply(uow: Any, batch: list[dict[str, Any]]) -> list[str]:
-    for record in batch:
-        name, *params = record["op"]
-        uow.conn.raw.execute(SQL[name], params)
-    return ["updated"] * len(batch)
-
-
-def build(path: Path) -> None:
-    raw = apsw.Connection(os.fspath(path))
-    try:
-        raw.execute("PRAGMA journal_mode=WAL")
-        raw.execute(f"BEGIN; {SCHEMA} COMMIT;")
-    finally:
-        raw.close()
-
-
-def snapshot(path: Path) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
-    """The data tables (every column, rowids included) and the child AUTOINCREMENT counter."""
-    raw = apsw.Connection(os.fspath(path), flags=apsw.SQLITE_OPEN_READONLY)
-    try:
-        tables = {t: sorted((tuple(r) for r in raw.execute(f"SELECT * FROM {t}")), key=repr) for t in TABLES}
-        seq = raw.execute("SELECT seq FROM sqlite_sequence WHERE name='child'").fetchall()
-        return tables, seq[0][0] if seq else 0
-    finally:
-        raw.close()
 
 
 def run(path: Path, n: int, strategy: str, batch_size: int, batch_ops: list[tuple[Any, ...]]) -> int:
