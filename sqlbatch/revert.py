@@ -117,7 +117,7 @@ def revert(
     changes = [c for _, blob in blobs for c in decode(blob)]
     conn.raw.execute("BEGIN IMMEDIATE")
     try:
-        conflicts = _conflicts(conn, run_id, changes)
+        conflicts = _conflicts(conn, run_id, changes, batch)
         if conflicts:
             raise RevertRefused(run_id, conflicts)
         journal = Journal(conn)
@@ -139,7 +139,7 @@ def revert(
                 for change in reversed(changes):
                     _restore(conn, change)
             made = uow.changes
-        dangling = _dangling(conn, run_id, [v for v in _violations(conn, involved) if v not in already])
+        dangling = _dangling(conn, run_id, [v for v in _violations(conn, involved) if v not in already], batch)
         if dangling:
             raise RevertRefused(run_id, dangling)
         tables = summarize(made)
@@ -179,7 +179,7 @@ def _current(conn: Connection, change: Change) -> dict[str, Any] | None:
     return None
 
 
-def _conflicts(conn: Connection, run_id: int, changes: list[Change]) -> list[Conflict]:
+def _conflicts(conn: Connection, run_id: int, changes: list[Change], batch: int | None = None) -> list[Conflict]:
     conflicts = []
     for net in net_changes(changes):
         probe = Change(net.table, "", net.key, None, None, 0, _key_columns(changes, net.table, net.key))
@@ -190,7 +190,9 @@ def _conflicts(conn: Connection, run_id: int, changes: list[Change]) -> list[Con
             ok = now is not None and all(now.get(k) == v for k, v in net.after.items() if k in now)
         if not ok:
             conflicts.append(
-                Conflict(net.table, net.key, net.before, net.after, now, _later_run(conn, run_id, net.table, net.key))
+                Conflict(
+                    net.table, net.key, net.before, net.after, now, _later_run(conn, run_id, net.table, net.key, batch)
+                )
             )
     return conflicts
 
@@ -202,10 +204,13 @@ def _key_columns(changes: list[Change], table: str, key: tuple) -> tuple[str, ..
     return ("rowid",)
 
 
-def _later_run(conn: Connection, run_id: int, table: str, key: tuple) -> int | None:
-    """The newest later run whose stored changes touch the same row."""
+def _later_run(conn: Connection, run_id: int, table: str, key: tuple, batch: int | None = None) -> int | None:
+    """The newest later run (or, reverting one batch, the same run in a later batch) whose stored
+    changes touch the same row."""
     for later, blob in conn.raw.execute(
-        "SELECT run_id, data FROM sqlbatch_undo WHERE run_id>? ORDER BY run_id DESC", (run_id,)
+        "SELECT run_id, data FROM sqlbatch_undo WHERE run_id>? OR (run_id=? AND batch_no>?)"
+        " ORDER BY run_id DESC, batch_no DESC",
+        (run_id, run_id, batch if batch is not None else 1 << 62),
     ):
         if any(c.table == table and c.key == key for c in decode(blob)):
             return later
@@ -230,7 +235,9 @@ def _violations(conn: Connection, tables: list[str]) -> list[tuple[Any, ...]]:
     return out
 
 
-def _dangling(conn: Connection, run_id: int, violations: list[tuple[Any, ...]]) -> list[Conflict]:
+def _dangling(
+    conn: Connection, run_id: int, violations: list[tuple[Any, ...]], batch: int | None = None
+) -> list[Conflict]:
     """Rows left referring to a missing row: a later run (or a hand edit) built on what the revert removes.
 
     Checked here, not left to COMMIT: turning ``defer_foreign_keys`` off again (``quiet_writes``)
@@ -239,7 +246,7 @@ def _dangling(conn: Connection, run_id: int, violations: list[tuple[Any, ...]]) 
     out = []
     for child, rowid, parent, _ in violations:
         now = _current(conn, Change(child, "", (rowid,), None, None, 0, ("rowid",))) if rowid is not None else None
-        later = _later_run(conn, run_id, child, (rowid,)) if rowid is not None else None
+        later = _later_run(conn, run_id, child, (rowid,), batch) if rowid is not None else None
         out.append(Conflict(child, (rowid,), None, None, {**(now or {}), "missing_parent": parent}, later))
     return out
 

@@ -14,7 +14,7 @@ from generic_schema import apply, build, snapshot
 
 import sqlbatch
 from sqlbatch import Issue
-from sqlbatch.revert import revert
+from sqlbatch.revert import RevertRefused, revert
 
 
 @pytest.mark.parametrize(
@@ -74,6 +74,32 @@ def test_revert_of_a_run_with_a_compensated_batch(tmp_path: Path, strategy: str)
     conn = sqlbatch.connect(path)
     try:
         revert(conn, result.run_id)
+    finally:
+        conn.close()
+    assert snapshot(path)[0] == start
+
+
+def test_reverting_a_batch_that_a_later_batch_of_the_run_built_on_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "batches.db"
+    build(path)
+    start, _ = snapshot(path)
+    conn = sqlbatch.connect(path)
+    try:
+        records = [{"key": "a", "op": ("put_parent", 2, "x", None, None)}, {"key": "b", "op": ("del_parent", 2)}]
+        run = sqlbatch.Processor(conn, apply, batch_size=1, key=lambda r: r["key"], payload=repr).run(records)
+        after, _ = snapshot(path)
+        with pytest.raises(RevertRefused) as caught:
+            revert(conn, run.run_id, batch=1)
+    finally:
+        conn.close()
+    (conflict,) = caught.value.conflicts
+    assert conflict.later_run == run.run_id and conflict.current is None  # batch 2 deleted it
+    assert conflict.recorded_after is not None and conflict.recorded_after["name"] == "x"
+    assert snapshot(path)[0] == after
+    conn = sqlbatch.connect(path)
+    try:
+        revert(conn, run.run_id, batch=2)
+        revert(conn, run.run_id, batch=1)  # in reverse order: fine
     finally:
         conn.close()
     assert snapshot(path)[0] == start
