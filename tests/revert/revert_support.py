@@ -30,6 +30,14 @@ REPO = Path(__file__).resolve().parents[2]
 CLI = (sys.executable, "-m", "adapters.hearings.cli")
 
 
+def earlier_db() -> Path | None:
+    """The real earlier database in ../shared (read only: tests copy it), when available."""
+    for folder in (REPO.parent / "shared" / "data" / "congress-119", Path("/work/shared/data/congress-119")):
+        if (folder / "hearings-119-until-2025-08-31.db").is_file():
+            return folder / "hearings-119-until-2025-08-31.db"
+    return None
+
+
 def real_payloads() -> list[dict[str, Any]]:
     """The 1,168 real meetings (inner objects) from the package's bundled copy, a fresh copy."""
     text = resources.files("adapters.hearings").joinpath("data", "meetings.ndjson").read_text("utf-8")

@@ -16,6 +16,7 @@ import revert_support as rs
 from conftest import AB
 
 import sqlbatch
+from adapters.hearings.updater import prepare_database
 from sqlbatch.revert import RevertError, RevertRefused, RevertResult, revert
 
 #: Every table run B changes (so "equal after revert" is not vacuous).
@@ -188,3 +189,56 @@ def test_unknown_run_and_run_without_changes(make_ab: Callable[..., AB], payload
     assert same.to_dict()["records_unchanged"] == same.to_dict()["records_total"]
     with pytest.raises(RevertError, match="no stored before-images"):
         do_revert(ab.path, same.run_id)
+
+
+EARLIER_DB = rs.earlier_db()
+
+
+@pytest.mark.skipif(EARLIER_DB is None, reason="the real earlier database is not available")
+def test_revert_of_the_daily_update_of_the_real_earlier_database(
+    tmp_path: Path, payloads: list[dict[str, Any]]
+) -> None:
+    path = tmp_path / "earlier.db"
+    assert EARLIER_DB is not None
+    path.write_bytes(EARLIER_DB.read_bytes())
+    conn = sqlbatch.connect(path)
+    try:
+        prepare_database(conn)  # only adds indexes: the state the update starts from
+    finally:
+        conn.close()
+    start, exact = rs.natural_snapshot(path), rs.exact_snapshot(path)
+    run = rs.update(path, payloads)
+    assert run.metrics.records_added == 141 and run.metrics.records_updated > 0
+    do_revert(path, run.run_id)
+    assert rs.natural_snapshot(path) == start
+    assert rs.exact_snapshot(path) == exact
+
+
+@pytest.mark.parametrize("strategy", rs.STRATEGIES)
+def test_a_hand_edit_of_another_column_is_never_overwritten(make_ab: Callable[..., AB], strategy: str) -> None:
+    """Run B changed a hearing's title; by hand its location changes too. The revert either
+    refuses (memory/savepoint record whole rows) or restores the title and keeps the hand edit
+    (a session changeset records only the changed columns): never a silent overwrite."""
+    ab = make_ab(strategy)
+    event_id = ab.changed["status"][0]
+    rs.execute(ab.path, "UPDATE hearings SET location='by hand' WHERE event_id=?", (event_id,))
+    try:
+        do_revert(ab.path, ab.run_b.run_id)
+    except RevertRefused as refused:
+        assert strategy != "session" and [c.later_run for c in refused.conflicts] == [None]
+        assert rs.query(ab.path, "SELECT status FROM hearings WHERE event_id=?", (event_id,)) == [("Canceled",)]
+    else:
+        assert strategy == "session"
+        assert rs.query(ab.path, "SELECT status, location FROM hearings WHERE event_id=?", (event_id,)) == [
+            ("Scheduled", "by hand")
+        ]
+    assert rs.query(ab.path, "SELECT location FROM hearings WHERE event_id=?", (event_id,)) == [("by hand",)]
+
+
+def test_runs_reverted_in_reverse_order_leave_the_new_database_empty(make_ab: Callable[..., AB]) -> None:
+    ab = make_ab("memory")
+    do_revert(ab.path, ab.run_b.run_id)
+    do_revert(ab.path, ab.run_a.run_id)
+    empty = {t: rows for t, rows in rs.natural_snapshot(ab.path).items() if rows}
+    assert list(empty) == ["committees"]  # the seeded committees, no meeting left
+    assert rs.query(ab.path, "PRAGMA foreign_key_check") == []
