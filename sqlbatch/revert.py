@@ -106,6 +106,11 @@ def revert(
     if not known:
         raise RevertError(f"there is no run {run_id} in this database: see 'status' for the runs")
     if not blobs:
+        if batch is not None and not conn.query_value(
+            "SELECT 1 FROM sqlbatch_batches WHERE run_id=? AND batch_no=?", (run_id, batch)
+        ):
+            count = conn.query_value("SELECT max(batch_no) FROM sqlbatch_batches WHERE run_id=?", (run_id,))
+            raise RevertError(f"run {run_id} has no batch {batch} (its batches: 1 to {count or 0})")
         what = f"batch {batch} of run {run_id}" if batch is not None else f"run {run_id}"
         started = conn.query_value("SELECT started_at FROM sqlbatch_runs WHERE run_id=?", (run_id,))
         raise RevertError(

@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         _say(f"hearings-update: error: {exc}")
         return EXIT_USAGE
-    except (ConfigurationError, OpenError, SourceError, SchemaMismatch, ApiAuthError) as exc:
+    except (ConfigurationError, OpenError, SourceError, SchemaMismatch, ApiAuthError, RevertError) as exc:
         _say(f"hearings-update: error: {exc}")
         return EXIT_USAGE
     except ApiError as exc:  # the API could not be used before anything was applied

@@ -126,3 +126,18 @@ def test_run_dry_run_reports_the_net_diff_and_commits_nothing(tmp_path: Path, pa
     assert rs.counts_of(dry["changes"]) == truth
     code, report = rs.cli_json("status", "--db", str(db), str(real["run_id"]))
     assert rs.counts_of(report["changes"]) == truth
+
+
+def test_unknown_run_or_batch_is_a_usage_error(tmp_path: Path, payloads: list[dict[str, Any]]) -> None:
+    db = tmp_path / "u.db"
+    run = rs.update(db, payloads[:120])
+    before = rs.exact_snapshot(db, journal=True)
+    for args, message in (
+        (("status", "--db", str(db), "99"), "there is no run 99"),
+        (("revert", "--db", str(db), "99"), "there is no run 99"),
+        (("revert", "--db", str(db), str(run.run_id), "--batch", "9"), f"run {run.run_id} has no batch 9"),
+    ):
+        done = rs.cli(*args)
+        assert (done.returncode, done.stdout) == (2, ""), done.stderr
+        assert message in done.stderr and "Traceback" not in done.stderr
+    assert rs.exact_snapshot(db, journal=True) == before
