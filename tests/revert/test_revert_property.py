@@ -58,8 +58,9 @@ def run(path: Path, n: int, strategy: str, batch_size: int, batch_ops: list[tupl
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(runs)
-def test_runs_reverted_in_reverse_order_give_back_the_start(plan: list[tuple[str, int, list]]) -> None:
+@given(runs, st.sampled_from(rs.STRATEGIES))
+def test_runs_reverted_in_reverse_order_give_back_the_start(plan: list[tuple[str, int, list]], undo_by: str) -> None:
+    """``undo_by``: the strategy the reverts themselves record their changes with."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "p.db"
         build(path)
@@ -68,10 +69,13 @@ def test_runs_reverted_in_reverse_order_give_back_the_start(plan: list[tuple[str
         for n, (strategy, batch_size, batch_ops) in enumerate(plan):
             run_ids.append(run(path, n, strategy, batch_size, batch_ops))
             states.append(snapshot(path))
+        last_revert = None
         for run_id, (expected, _) in zip(reversed(run_ids), reversed(states[:-1]), strict=True):
             conn = sqlbatch.connect(path)
+            last_revert = None
             try:
-                restored = revert(conn, run_id).rows_restored
+                result = revert(conn, run_id, strategy=undo_by)
+                restored, last_revert = result.rows_restored, result.revert_run
                 event(f"a revert restored {'no' if not restored else 'some'} rows")
             except RevertError:  # only a run that changed nothing has nothing to revert
                 assert conn.query_value("SELECT count(*) FROM sqlbatch_undo WHERE run_id=?", (run_id,)) == 0
@@ -81,3 +85,12 @@ def test_runs_reverted_in_reverse_order_give_back_the_start(plan: list[tuple[str
             assert tables == expected
             assert seq >= states[0][1]  # never handed out again
         assert snapshot(path)[0] == states[0][0]
+        if last_revert is not None:  # the revert of the first run is a run: reverting it redoes that run
+            conn = sqlbatch.connect(path)
+            try:
+                revert(conn, last_revert, strategy=undo_by)
+            except RevertError:  # the first run's changes netted out: its revert changed nothing
+                assert conn.query_value("SELECT changes FROM sqlbatch_undo WHERE run_id=?", (last_revert,)) == 0
+            finally:
+                conn.close()
+            assert snapshot(path)[0] == states[1][0]
