@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import apsw
+from hypothesis import strategies as st
 
 SCHEMA = """
 CREATE TABLE parent(id INTEGER PRIMARY KEY, name TEXT CHECK (name IS NULL OR name != 'bad'), data BLOB, score REAL);
@@ -66,3 +67,20 @@ def snapshot(path: Path) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
         return tables, seq[0][0] if seq else 0
     finally:
         raw.close()
+
+
+# -- random records (hypothesis) -------------------------------------------------------------
+
+ids = st.integers(1, 6)
+names = st.one_of(st.none(), st.text(max_size=4), st.just("bad"))
+blobs = st.one_of(st.none(), st.binary(max_size=6))
+values = st.one_of(st.none(), st.integers(-5, 5), st.text(max_size=3), st.binary(max_size=3), st.floats(-9, 9))
+ops = st.one_of(
+    st.tuples(st.just("put_parent"), ids, names, blobs, st.one_of(st.none(), st.floats(-1e6, 1e6))),
+    st.tuples(st.just("del_parent"), ids),
+    st.tuples(st.just("add_child"), ids, st.one_of(st.none(), st.text(max_size=3)), blobs),
+    st.tuples(st.just("set_child"), st.integers(0, 5), st.one_of(st.none(), st.text(max_size=3))),
+    st.tuples(st.just("del_child"), st.integers(0, 5)),
+    st.tuples(st.just("put_tag"), st.sampled_from("abc"), values),
+    st.tuples(st.just("del_tag"), st.sampled_from("abc")),
+)

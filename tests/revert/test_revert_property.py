@@ -15,26 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import revert_support as rs
-from generic_schema import apply, build, snapshot
+from generic_schema import apply, build, ops, snapshot
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import sqlbatch
 from sqlbatch.revert import RevertError, revert
 
-ids = st.integers(1, 6)
-names = st.one_of(st.none(), st.text(max_size=4), st.just("bad"))
-blobs = st.one_of(st.none(), st.binary(max_size=6))
-values = st.one_of(st.none(), st.integers(-5, 5), st.text(max_size=3), st.binary(max_size=3), st.floats(-9, 9))
-ops = st.one_of(
-    st.tuples(st.just("put_parent"), ids, names, blobs, st.one_of(st.none(), st.floats(-1e6, 1e6))),
-    st.tuples(st.just("del_parent"), ids),
-    st.tuples(st.just("add_child"), ids, st.one_of(st.none(), st.text(max_size=3)), blobs),
-    st.tuples(st.just("set_child"), st.integers(0, 5), st.one_of(st.none(), st.text(max_size=3))),
-    st.tuples(st.just("del_child"), st.integers(0, 5)),
-    st.tuples(st.just("put_tag"), st.sampled_from("abc"), values),
-    st.tuples(st.just("del_tag"), st.sampled_from("abc")),
-)
 runs = st.lists(
     st.tuples(st.sampled_from(rs.STRATEGIES), st.integers(1, 4), st.lists(ops, min_size=1, max_size=8)),
     min_size=1,
