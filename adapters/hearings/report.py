@@ -115,9 +115,15 @@ def run_report(conn: Connection, run_id: int) -> dict[str, Any]:
         if table_exists(conn, "sqlbatch_undo")
         else {}
     )
+    pruned = not changes and bool(
+        conn.query_value(
+            "SELECT sum(added + updated) FROM sqlbatch_batches WHERE run_id=? AND status != 'compensated'", (run_id,)
+        )
+    )
     return {
         "run": run,
         "changes": changes,
+        "changes_pruned": pruned,  # the run wrote rows, but its before-images are past UNDO_RETENTION_DAYS
         "quarantined": quarantined,
         "timings_ms": {k: round(v or 0, 3) for k, v in timings.items()},
     }
@@ -163,7 +169,10 @@ def render(command: str, data: dict[str, Any]) -> str:
             f"run {r['run_id']}: {r['status']} ({r['mode']}, {r['strategy']}) from {r['source']},"
             f" started {r['started_at']}"
         ]
-        lines.append(render_changes(data["changes"]))
+        if data.get("changes_pruned"):
+            lines.append("  row changes unknown: the before-images were pruned (older than UNDO_RETENTION_DAYS)")
+        else:
+            lines.append(render_changes(data["changes"]))
         t = data["timings_ms"]
         lines.append(
             f"  phases (ms): checkpoint {t['checkpoint_ms']}, apply {t['apply_ms']}, validate"

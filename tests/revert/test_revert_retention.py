@@ -81,3 +81,15 @@ def test_the_setting_reaches_the_command_line(tmp_path: Path, payloads: list[dic
     refused = rs.cli("revert", "--db", str(path), str(first))
     assert refused.returncode == 2 and "pruned" in refused.stderr and "UNDO_RETENTION_DAYS" in refused.stderr
     assert rs.exact_snapshot(path, journal=True) == before
+
+
+def test_status_of_a_pruned_run_says_so(tmp_path: Path, payloads: list[dict[str, Any]]) -> None:
+    path = tmp_path / "s.db"
+    first, second, third = three_runs(path, payloads, (31, 29), retention=30)
+    code, pruned = rs.cli_json("status", "--db", str(path), str(first))
+    assert code == 0 and pruned["changes"] == {} and pruned["changes_pruned"] is True
+    code, kept = rs.cli_json("status", "--db", str(path), str(second))
+    assert code == 0 and kept["changes"]["hearings"]["inserted"] == 40 and kept["changes_pruned"] is False
+    human = rs.cli("status", "--db", str(path), str(first))
+    assert human.returncode == 0 and "before-images were pruned" in human.stdout
+    assert "no row changes" not in human.stdout
