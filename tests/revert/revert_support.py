@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -252,3 +253,17 @@ def net_diff(before: dict[str, list[tuple[Any, ...]]], after: dict[str, list[tup
 def counts_of(tables: dict[str, Any]) -> dict[str, Any]:
     """``{table: {inserted, updated, deleted}}`` of a change report (examples left out)."""
     return {t: {k: s[k] for k in ("inserted", "updated", "deleted")} for t, s in tables.items()}
+
+
+@dataclass
+class AB:
+    """A database file after run A (the first meetings) and run B (changes + new meetings)."""
+
+    path: Path
+    run_a: RunResult
+    run_b: RunResult
+    after_a: dict[str, list[tuple[Any, ...]]]  # natural snapshot
+    after_b: dict[str, list[tuple[Any, ...]]]
+    exact_a: dict[str, list[tuple[Any, ...]]]  # data tables by rowid
+    exact_b: dict[str, list[tuple[Any, ...]]]
+    changed: dict[str, list[str]]  # event ids B changed, by kind of change

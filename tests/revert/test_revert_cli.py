@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import revert_support as rs
-from conftest import AB
 
 
 def test_run_refuse_revert_and_revert_the_revert_in_separate_processes(
@@ -49,7 +48,7 @@ def test_run_refuse_revert_and_revert_the_revert_in_separate_processes(
     assert rs.natural_snapshot(Path(db)) == after_b
 
 
-def test_batch_and_dry_run_from_the_command_line(make_ab: Callable[..., AB], payloads: list[dict[str, Any]]) -> None:
+def test_batch_and_dry_run_from_the_command_line(make_ab: Callable[..., rs.AB], payloads: list[dict[str, Any]]) -> None:
     ab = make_ab("memory", batch_size=10)
     db, b_id = str(ab.path), str(ab.run_b.run_id)
     before = rs.exact_snapshot(ab.path, journal=True)

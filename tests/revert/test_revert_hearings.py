@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import revert_support as rs
-from conftest import AB
 
 import sqlbatch
 from adapters.hearings.updater import prepare_database
@@ -39,16 +38,8 @@ def do_revert(path: Path, run_id: int, **kwargs: Any) -> RevertResult:
         conn.close()
 
 
-def hearing(path: Path, event_id: str) -> dict[str, Any]:
-    conn = sqlbatch.connect(path)
-    try:
-        return next(iter(conn.execute("SELECT * FROM hearings WHERE event_id=?", (event_id,)))).asdict()
-    finally:
-        conn.close()
-
-
 @pytest.mark.parametrize("strategy", rs.STRATEGIES)
-def test_revert_b_then_revert_the_revert(make_ab: Callable[..., AB], strategy: str) -> None:
+def test_revert_b_then_revert_the_revert(make_ab: Callable[..., rs.AB], strategy: str) -> None:
     ab = make_ab(strategy)
     for table in B_TOUCHES:
         assert ab.after_a[table] != ab.after_b[table], f"run B changed nothing in {table}"
@@ -71,7 +62,7 @@ def test_revert_b_then_revert_the_revert(make_ab: Callable[..., AB], strategy: s
         assert rs.exact_snapshot(ab.path) == ab.exact_b
 
 
-def test_revert_a_under_b_is_refused_with_the_three_versions(make_ab: Callable[..., AB]) -> None:
+def test_revert_a_under_b_is_refused_with_the_three_versions(make_ab: Callable[..., rs.AB]) -> None:
     ab = make_ab("memory")
     before = rs.exact_snapshot(ab.path, journal=True)
     with pytest.raises(RevertRefused) as caught:
@@ -111,7 +102,7 @@ def test_a_row_changed_by_hand_conflicts(tmp_path: Path, payloads: list[dict[str
     assert rs.exact_snapshot(path, journal=True) == before
 
 
-def test_a_row_deleted_by_hand_conflicts_with_revert_of_b(make_ab: Callable[..., AB]) -> None:
+def test_a_row_deleted_by_hand_conflicts_with_revert_of_b(make_ab: Callable[..., rs.AB]) -> None:
     ab = make_ab("memory")
     event_id = ab.changed["witnesses"][0]
     rs.execute(
@@ -149,7 +140,7 @@ def test_a_later_run_referring_to_a_reverted_row_is_a_conflict(tmp_path: Path, p
 
 
 def test_revert_of_one_batch_equals_the_run_without_it(
-    tmp_path: Path, payloads: list[dict[str, Any]], make_ab: Callable[..., AB]
+    tmp_path: Path, payloads: list[dict[str, Any]], make_ab: Callable[..., rs.AB]
 ) -> None:
     ab = make_ab("memory", batch_size=10)
     b_payloads, _ = rs.run_b_payloads(payloads)
@@ -169,7 +160,7 @@ def test_revert_of_one_batch_equals_the_run_without_it(
     assert rs.natural_snapshot(ab.path) != ab.after_a  # the other batches stay
 
 
-def test_dry_run_reports_and_changes_nothing(make_ab: Callable[..., AB]) -> None:
+def test_dry_run_reports_and_changes_nothing(make_ab: Callable[..., rs.AB]) -> None:
     ab = make_ab("savepoint")
     before = rs.exact_snapshot(ab.path, journal=True)
     dry = do_revert(ab.path, ab.run_b.run_id, dry_run=True)
@@ -181,7 +172,7 @@ def test_dry_run_reports_and_changes_nothing(make_ab: Callable[..., AB]) -> None
     assert rs.counts_of(real.to_dict()["tables"]) == rs.net_diff(before, rs.exact_snapshot(ab.path))
 
 
-def test_unknown_run_and_run_without_changes(make_ab: Callable[..., AB], payloads: list[dict[str, Any]]) -> None:
+def test_unknown_run_and_run_without_changes(make_ab: Callable[..., rs.AB], payloads: list[dict[str, Any]]) -> None:
     ab = make_ab("memory")
     with pytest.raises(RevertError, match="there is no run 99"):
         do_revert(ab.path, 99)
@@ -215,7 +206,7 @@ def test_revert_of_the_daily_update_of_the_real_earlier_database(
 
 
 @pytest.mark.parametrize("strategy", rs.STRATEGIES)
-def test_a_hand_edit_of_another_column_is_never_overwritten(make_ab: Callable[..., AB], strategy: str) -> None:
+def test_a_hand_edit_of_another_column_is_never_overwritten(make_ab: Callable[..., rs.AB], strategy: str) -> None:
     """Run B changed a hearing's title; by hand its location changes too. The revert either
     refuses (memory/savepoint record whole rows) or restores the title and keeps the hand edit
     (a session changeset records only the changed columns): never a silent overwrite."""
@@ -235,7 +226,7 @@ def test_a_hand_edit_of_another_column_is_never_overwritten(make_ab: Callable[..
     assert rs.query(ab.path, "SELECT location FROM hearings WHERE event_id=?", (event_id,)) == [("by hand",)]
 
 
-def test_runs_reverted_in_reverse_order_leave_the_new_database_empty(make_ab: Callable[..., AB]) -> None:
+def test_runs_reverted_in_reverse_order_leave_the_new_database_empty(make_ab: Callable[..., rs.AB]) -> None:
     ab = make_ab("memory")
     do_revert(ab.path, ab.run_b.run_id)
     do_revert(ab.path, ab.run_a.run_id)

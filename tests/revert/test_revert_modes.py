@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import revert_support as rs
-from conftest import AB
 from generic_schema import apply, build, snapshot
 
 import sqlbatch
@@ -20,7 +19,7 @@ from sqlbatch.revert import RevertRefused, revert
 @pytest.mark.parametrize(
     "options", [{"all_or_nothing": True}, {"commit_interval_ms": 600_000}], ids=["all-or-nothing", "commit-groups"]
 )
-def test_revert_b_of_other_modes(make_ab: Callable[..., AB], options: dict[str, Any]) -> None:
+def test_revert_b_of_other_modes(make_ab: Callable[..., rs.AB], options: dict[str, Any]) -> None:
     ab = make_ab("memory", **options)
     conn = sqlbatch.connect(ab.path)
     try:
