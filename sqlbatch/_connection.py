@@ -32,7 +32,9 @@ from ._schema import SchemaCache
 __all__ = ["Connection", "Row", "connect"]
 
 DEFAULT_BUSY_TIMEOUT_MS = 5_000
-DEFAULT_CACHE_KIB = 64 * 1024
+# 8 MiB page cache: 64 MiB ran no faster on the hearings job (20,000 meetings: 3.20 s either way)
+# and added up to 64 MB of RSS to a long run (bench/README.md, P4).
+DEFAULT_CACHE_KIB = 8 * 1024
 
 
 class Row(tuple):
