@@ -23,6 +23,7 @@ sys.path.insert(0, {bench!r})
 import sqlbatch
 from hearings_synth import synthetic, real_meetings
 from adapters.hearings.updater import UpdateOptions, prepare_database, run_update
+# peak: VmHWM, not ru_maxrss (which a child keeps from its parent across exec)
 def rss_mb():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
@@ -31,7 +32,7 @@ conn = sqlbatch.connect({db!r})
 prepare_database(conn)
 before = rss_mb()
 result = run_update(conn, synthetic({size}), UpdateOptions(strategy={strategy!r}, backup_retention=0), source="bench")
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(json.dumps({{"before_mb": before, "peak_mb": peak, "after_mb": rss_mb(),
                   "duration_s": result.metrics.duration_s, "error": result.error}}))
 """
