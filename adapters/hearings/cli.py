@@ -146,6 +146,8 @@ def _run(args: argparse.Namespace) -> int:
     options = _options(args)
     # a file source is checked before the database is opened: a usage error creates no file
     early = None if args.source == "api" else _records(args, None)
+    if args.source == "api":
+        _check_api_settings()  # a missing key or a bad base URL: exit 2 before the database is touched
     conn = connect(args.db)
     try:
         prepare_database(conn)
@@ -168,6 +170,15 @@ def _run(args: argparse.Namespace) -> int:
     if result.status in ("rolled_back", "completed_with_errors") or result.quarantined:
         return EXIT_QUARANTINE
     return EXIT_OK
+
+
+def _check_api_settings() -> None:
+    from .api_source import make_client
+
+    try:
+        make_client().close()  # builds the client only: no request is sent
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _checked(records: Iterable[RawRecord]) -> Iterator[RawRecord]:
