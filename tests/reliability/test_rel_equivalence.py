@@ -56,7 +56,9 @@ def _records(draw: st.DrawFn) -> list[dict[str, Any] | str]:
     faults = draw(
         st.lists(st.sampled_from([*FAULTS, "none", "none", "none", "none"]), min_size=len(picks), max_size=len(picks))
     )
-    lines: list[dict[str, Any] | str] = [FAULTS[f](copy.deepcopy(MEETINGS[i])) for i, f in zip(picks, faults)]
+    lines: list[dict[str, Any] | str] = [
+        FAULTS[f](copy.deepcopy(MEETINGS[i])) for i, f in zip(picks, faults, strict=True)
+    ]
     duplicates = draw(st.lists(st.sampled_from(picks), max_size=3))
     for index in duplicates:  # a second copy with other content, later in the file
         lines.insert(
