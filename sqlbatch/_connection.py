@@ -2,7 +2,7 @@
 
 Set up the way SQLite's own documentation recommends for a single writer with readers:
 WAL journal, ``synchronous=NORMAL`` (durable against process crashes; the last commits may
-be lost on power failure, never corrupted), foreign keys on, a busy timeout, a 64 MiB page
+be lost on power failure, never corrupted), foreign keys on, a busy timeout, an 8 MiB page
 cache and temporary storage in memory.
 
 Differences from :mod:`sqlite3` a porter should know:

@@ -148,6 +148,8 @@ class _Batch:
     settled: Settled | None = None
     #: records that made SQLite end the transaction: never replayed, quarantined on every settle
     doomed: list[tuple[Item, Issue]] = field(default_factory=list)
+    #: warnings of record validators and ``prepare``: journaled with the batch, never lost
+    warnings: list[Issue] = field(default_factory=list)
 
 
 class Processor:
@@ -358,6 +360,7 @@ class Processor:
                 return
             items: list[Item] = []
             rejected: list[tuple[Item, Issue]] = []
+            warnings: list[Issue] = []
             for record in chunk:
                 position += 1
                 result.metrics.records_total += 1
@@ -392,10 +395,10 @@ class Processor:
                     rejected.append((item, _with_key(errors[0], item.key)))
                 else:
                     items.append(item)
-                    result.warnings.extend(_with_key(i, item.key) for i in issues)
+                    warnings.extend(_with_key(i, item.key) for i in issues)
             if items or rejected:
                 batch_no += 1
-                yield _Batch(batch_no, items, rejected)
+                yield _Batch(batch_no, items, rejected, warnings=warnings)
 
     def _run_batched(self, records: Iterable[Any], result: RunResult, dry_run: bool, skip_to: int) -> None:
         group: list[_Batch] = []
@@ -582,7 +585,7 @@ class Processor:
             for item, issue in [*batch.rejected, *s.quarantined]:
                 m.records_quarantined += 1
                 result.quarantined.append(QuarantinedRecord(item.key, batch.no, issue.rule, issue.message, issue.field))
-            result.warnings.extend(s.warnings)
+            result.warnings.extend([*batch.warnings, *s.warnings])
 
     def _journal_batch(self, batch: _Batch, result: RunResult) -> None:
         s = batch.settled
@@ -624,7 +627,7 @@ class Processor:
             j.store_undo(result.run_id, batch.no, s.changes, written if len(outcomes) == len(s.committed) else None)
         if result.dry_run:
             result.changes.extend(s.changes)
-        issues = [issue for _, issue in bad] + s.warnings
+        issues = [issue for _, issue in bad] + batch.warnings + s.warnings
         if s.over_budget:
             message = f"validation exceeded its budget of {self.budget_ms:g} ms"
             issues.append(Issue("validation_timeout", message, severity="warning"))
@@ -698,6 +701,7 @@ class Processor:
         try:
             for batch in self._batches(records, result, skip_to):
                 failures.extend((it, iss, batch.no) for it, iss in batch.rejected)
+                result.warnings.extend(batch.warnings)
                 result.metrics.batch_count += 1
                 if lost:
                     continue
@@ -758,9 +762,12 @@ class Processor:
                 m.batch_errors.append(f"run rolled back: {len(failures)} failing record(s)")
             self._count(outcomes, m, dry_run and not failures)
             if not dry_run:
-                self._write(lambda: self.journal.add_issues(result.run_id, None, [i for _, i, _ in failures]))  # type: ignore[arg-type]
+                kept = [i for _, i, _ in failures] + result.warnings
+                self._write(lambda: self.journal.add_issues(result.run_id, None, kept))  # type: ignore[arg-type]
         else:
             uow.commit()
+            if result.warnings:  # in the same transaction as the data they describe
+                self.journal.add_issues(result.run_id, None, result.warnings)  # type: ignore[arg-type]
             if self.keep_undo and uow.changes:
                 self.journal.store_undo(result.run_id, 0, uow.changes)  # type: ignore[arg-type]
             raw.execute("COMMIT")

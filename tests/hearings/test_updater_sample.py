@@ -83,12 +83,6 @@ def test_placeholder_meetings_are_accepted_with_warnings(tmp_path: Path, real_pa
     assert sorted(stored) == [(e, "", None, None, None) for e in sorted(placeholders)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sqlbatch/processor.py: warnings returned by prepare() reach RunResult.warnings but are never"
-    " written to sqlbatch_issues (only batch-validator warnings are), although the summary says"
-    " 'N warning(s) kept in the journal'",
-)
 def test_placeholder_warnings_are_kept_in_the_journal(tmp_path: Path, real_payloads: list[dict[str, Any]]) -> None:
     path = tmp_path / "new.db"
     update(path, read_sample())

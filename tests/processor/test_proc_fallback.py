@@ -179,3 +179,27 @@ def test_all_or_nothing_record_ending_the_transaction(tmp_path: Path, db: Path, 
     assert any("doomed child" in q.reason for q in res.quarantined)
     assert S.data_dump_without_journal(db) == before
     S.assert_sound(db)
+
+
+def _prepare_with_warnings(rec: dict) -> sqlbatch.Prepared:
+    """Every 7th record carries a warning from ``prepare`` (like the hearings' empty titles)."""
+    issues = [Issue("ts_odd", "ts ends in 7", rec["key"], "ts", "warning")] if rec["id"] % 7 == 0 else []
+    return sqlbatch.Prepared(rec, issues)
+
+
+@pytest.mark.parametrize("all_or_nothing", [False, True], ids=["batched", "all-or-nothing"])
+@pytest.mark.parametrize("bad", [{}, {33: "check"}], ids=["clean", "one-bad"])
+def test_prepare_warnings_are_kept_in_the_journal(tmp_path: Path, db: Path, all_or_nothing: bool, bad: dict) -> None:
+    """A warning is 'logged and kept in the journal' whichever mode runs and whatever the outcome."""
+    res = S.run(
+        db, S.records(120, bad), prepare=_prepare_with_warnings, all_or_nothing=all_or_nothing, backup_dir=tmp_path
+    )
+    expected = {f"r{i:04d}" for i in range(7, 121, 7)}
+    assert {w.record for w in res.warnings if w.rule == "ts_odd"} == expected
+    kept = S.journal(db, "sqlbatch_issues", res.run_id)
+    warned = [r for r in kept if r["severity"] == "warning"]
+    assert sorted(r["record_key"] for r in warned) == sorted(expected)  # each once, none lost or doubled
+    assert {(r["rule"], r["field"]) for r in warned} == {("ts_odd", "ts")}
+    if bad:
+        assert res.status == ("rolled_back" if all_or_nothing else "completed_with_quarantine")
+        assert any(r["severity"] == "error" and r["record_key"] == "r0033" for r in kept)
