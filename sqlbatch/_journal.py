@@ -240,7 +240,7 @@ class Journal:
         )
         undone = self.conn.query_value(
             "SELECT min(first_cursor) FROM sqlbatch_batches WHERE status='compensated' AND run_id="
-            "(SELECT max(run_id) FROM sqlbatch_runs WHERE job=? AND status!='running')",
+            "(SELECT max(run_id) FROM sqlbatch_runs WHERE job=? AND status NOT IN ('running', 'interrupted'))",
             (job,),
         )
         return min(newest, undone) if newest and undone else newest

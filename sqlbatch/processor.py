@@ -284,14 +284,21 @@ class Processor:
             return 0
         prev_id, prev_reached = row[0]
         status = self.conn.query_value("SELECT status FROM sqlbatch_runs WHERE run_id=?", (prev_id,))
-        if status not in ("running", "aborted"):
+        if status not in ("running", "aborted", "interrupted"):
             return 0
         reached = self.conn.query_value("SELECT max(last_position) FROM sqlbatch_batches WHERE run_id=?", (prev_id,))
         # ``sqlbatch_runs.last_position`` also carries the point a resumed run started from, so
         # a resumed run interrupted before its first commit still passes that point on.
         reached = max(int(reached or 0), int(prev_reached or 0))
-        if reached:
-            self._write(lambda: self.journal.update_run(result.run_id, resumed_from=prev_id, last_position=reached))  # type: ignore[arg-type]
+
+        def note() -> None:
+            if status == "running":  # it never finished: killed, power lost, or no space left to say so
+                why = f"ended without finishing (killed, power lost or disk full); run {result.run_id} resumed it"
+                self.journal.update_run(prev_id, status="interrupted", error=why)
+            if reached:
+                self.journal.update_run(result.run_id, resumed_from=prev_id, last_position=reached)  # type: ignore[arg-type]
+
+        self._write(note)
         return reached
 
     def _write(self, func: Callable[[], None]) -> None:

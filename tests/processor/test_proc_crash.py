@@ -121,6 +121,9 @@ def test_killed_run_keeps_whole_batches_and_resumes(tmp_path: Path, strategy: st
     assert run == [("running", kept, f"t{kept:06d}")]
     res = S.run(db, S.records(2000), strategy, interval, source="feed")
     assert res.metrics.records_resumed == kept and res.metrics.records_added == 2000 - kept
+    first = S.journal(db, "sqlbatch_runs", 1)[0]  # no longer "running" forever in 'status'
+    assert first["status"] == "interrupted" and f"run {res.run_id} resumed it" in first["error"]
+    assert S.journal(db, "sqlbatch_runs", res.run_id)[0]["resumed_from"] == 1
     ref = S.build_db(tmp_path / "ref.db")
     S.run(ref, S.records(2000), strategy, interval, source="feed")
     assert S.dump(db) == S.dump(ref)

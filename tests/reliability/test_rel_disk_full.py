@@ -111,6 +111,11 @@ def test_max_page_count_stops_cleanly_and_a_rerun_completes(tmp_path: Path, stra
     assert runs == [(1,)]
     again = _limited(0, "run", "--db", db, "--strategy", strategy, "--json", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
+    # the aborted run's row reads "aborted" (or, when even that write found no space, "interrupted")
+    assert query(db, "SELECT status FROM sqlbatch_runs ORDER BY run_id") in (
+        [("aborted",), ("completed",)],
+        [("interrupted",), ("completed",)],
+    )
     payloads, positions = _payloads()
     R.assert_sound(db, payloads, positions=positions)
     assert R.natural_dump(db) == _reference(tmp_path)
