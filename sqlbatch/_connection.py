@@ -2,7 +2,7 @@
 
 Set up the way SQLite's own documentation recommends for a single writer with readers:
 WAL journal, ``synchronous=NORMAL`` (durable against process crashes; the last commits may
-be lost on power failure, never corrupted), foreign keys on, a busy timeout, an 8 MiB page
+be lost on power failure, never corrupted), foreign keys on, a busy timeout, a 4 MiB page
 cache and temporary storage in memory.
 
 Differences from :mod:`sqlite3` a porter should know:
@@ -32,9 +32,10 @@ from ._schema import SchemaCache
 __all__ = ["Connection", "Row", "connect"]
 
 DEFAULT_BUSY_TIMEOUT_MS = 5_000
-# 8 MiB page cache: 64 MiB ran no faster on the hearings job (20,000 meetings: 3.20 s either way)
-# and added up to 64 MB of RSS to a long run (bench/README.md, P4).
-DEFAULT_CACHE_KIB = 8 * 1024
+# 4 MiB page cache: larger caches ran no faster on the hearings job (20,000 meetings: 3.20 s with
+# 64 or 8 MiB; 200,000: 44.7 s with 8 MiB, 43.7 s with 4, 41.9 s with 2) and every MiB is RSS a
+# long run keeps (bench/README.md, P4: +22.8 MB with 8 MiB, +18.1 MB with 4 at 200,000).
+DEFAULT_CACHE_KIB = 4 * 1024
 
 
 class Row(tuple):

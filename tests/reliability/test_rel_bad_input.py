@@ -152,6 +152,20 @@ def test_duplicate_event_id_with_conflicting_content_keeps_the_first(
     assert R.data_counts(db)["hearings"] == 4
 
 
+def test_duplicate_event_id_with_the_same_content_is_a_harmless_repeat(
+    tmp_path: Path, bases: list[dict[str, Any]]
+) -> None:
+    good = _neighbours(bases)
+    first = _meeting(bases[0])
+    source = R.write_lines(tmp_path / "in.ndjson", [good[0], first, good[1], copy.deepcopy(first), good[2]])
+    db = tmp_path / "h.db"
+    result = update(db, read_path(source), batch_size=2)
+    assert quarantine_rows(db) == {}
+    m = result.metrics
+    assert (m.records_added, m.records_unchanged, m.records_quarantined) == (4, 1, 0)
+    R.assert_sound(db, {m["eventId"]: m for m in [*good, first]})
+
+
 def test_oversized_title_beyond_the_configured_limit(tmp_path: Path, bases: list[dict[str, Any]]) -> None:
     good = _neighbours(bases)
     source = R.write_lines(tmp_path / "in.ndjson", [good[0], _meeting(bases[0], title="x" * 2_000_000), good[1]])
