@@ -33,6 +33,8 @@ def main(argv: list[str]) -> None:
                 }
                 rows.append(row)
                 print(json.dumps(row), flush=True)
+                for leftover in Path(tmp).glob("m-*"):  # a 1,000,000-record database is ~2 GB
+                    leftover.unlink()
     out = Path(__file__).with_name("scale.json")
     out.write_text(json.dumps(rows, indent=1) + "\n")
     print(f"wrote {out}")
