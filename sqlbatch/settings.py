@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,10 +30,16 @@ class Settings(BaseSettings):
     congress_api_base_url: str = "https://api.congress.gov/v3"
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning a validation error into one line per bad variable."""
+S = TypeVar("S", bound="Settings")
+
+
+def load_settings(settings_class: type[S] = Settings, /, **overrides: object) -> S:  # type: ignore[assignment]
+    """Read the settings, turning a validation error into one line per bad variable.
+
+    ``settings_class`` is :class:`Settings` or a job's subclass adding its own variables.
+    """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return settings_class(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

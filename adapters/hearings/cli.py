@@ -21,6 +21,7 @@ from sqlbatch.revert import RevertError, RevertRefused, revert
 
 from . import report
 from .schema import SchemaMismatch
+from .settings import HearingsSettings
 from .sources import SourceError, read_path, read_sample
 from .sources.errors import ApiAuthError, ApiError
 from .sources.record import RawRecord
@@ -113,7 +114,7 @@ def _say(text: str) -> None:
 
 
 def _options(args: argparse.Namespace) -> UpdateOptions:
-    settings = load_settings()
+    settings = load_settings(HearingsSettings)
     return UpdateOptions(
         batch_size=args.batch_size or settings.batch_size,
         strategy=args.strategy or settings.rollback_strategy,
@@ -125,6 +126,7 @@ def _options(args: argparse.Namespace) -> UpdateOptions:
         backup_retention=settings.backup_retention,
         undo_retention_days=settings.undo_retention_days,
         retry=RetryPolicy(max_seconds=settings.max_retry_seconds),
+        rules=settings.rules(),
     )
 
 

@@ -187,7 +187,8 @@ def check_meeting(
             issues.append(Issue("title", "title_present", "empty title (placeholder meeting)", "warning"))
         limit = config.title_max_length
         if limit is not None and len(title) > limit:
-            issues.append(Issue("title", "title_length", f"{len(title)} characters, more than {limit}"))
+            message = f"{len(title)} characters, more than the limit of {limit} (TITLE_MAX_LENGTH)"
+            issues.append(Issue("title", "title_length", message))
     if m.has("date") and m.date is None:
         issues.append(Issue("date", "date_present", "no date (placeholder meeting)", "warning"))
     issues += _date_issues(m, "date", "date", "date_parses")

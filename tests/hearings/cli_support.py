@@ -28,6 +28,7 @@ CLI = (sys.executable, "-m", "adapters.hearings.cli")
 # Settings variables (DESIGN §4) that would change a run if the caller's environment set them.
 SETTINGS_VARS = (
     "ENABLE_BATCH_PROCESSING",
+    "TITLE_MAX_LENGTH",
     "BATCH_SIZE",
     "BATCH_VALIDATION_TIMEOUT",
     "ROLLBACK_STRATEGY",

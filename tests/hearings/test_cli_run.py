@@ -16,6 +16,7 @@ import pytest
 from cli_support import (
     REQUIRED_JSON_KEYS,
     FaultFile,
+    cli_env,
     counts,
     dump_data,
     make_fault_file,
@@ -263,3 +264,24 @@ def test_dry_run_on_the_earlier_database_changes_no_data(tmp_path: Path, earlier
     human = run_cli("run", "--db", db, "--dry-run", cwd=tmp_path)
     assert human.returncode == 0 and "dry run, nothing committed" in human.stdout
     assert "hearings: 141 inserted, 3 updated, 0 deleted" in human.stdout
+
+
+def test_title_max_length_default_accepts_every_real_title_and_a_lower_limit_quarantines(
+    tmp_path: Path, real_payloads: list[dict[str, Any]]
+) -> None:
+    """TITLE_MAX_LENGTH: 10,000 by default (the longest real title has 4,233 characters)."""
+    code, data = run_json("run", "--db", tmp_path / "default.db", cwd=tmp_path)
+    assert (code, data["records_added"], data["records_quarantined"]) == (0, 1168, 0)
+
+    limited = tmp_path / "limited.db"
+    code, data = run_json("run", "--db", limited, cwd=tmp_path, env=cli_env(TITLE_MAX_LENGTH="500"))
+    too_long = {p["eventId"] for p in real_payloads if len(p.get("title") or "") > 500}
+    assert code == 1 and len(too_long) == 94
+    assert {q["record_key"] for q in data["quarantined"]} == too_long
+    assert {q["rule"] for q in data["quarantined"]} == {"title_length"}
+    assert all("(TITLE_MAX_LENGTH)" in q["reason"] for q in data["quarantined"])
+    assert not too_long & {e for (e,) in query(limited, "SELECT event_id FROM hearings")}
+    assert data["records_added"] == 1168 - 94
+
+    code, data = run_json("run", "--db", limited, cwd=tmp_path, env=cli_env(TITLE_MAX_LENGTH="0"))  # 0: no limit
+    assert (code, data["records_added"], data["records_resolved"]) == (0, 94, 94)

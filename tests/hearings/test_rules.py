@@ -106,7 +106,11 @@ def test_title_length_is_unlimited_by_default_and_configurable(
     too_long = [p for p in real_payloads if check_meeting(parse_meeting(p), config) and len(p["title"]) > 500]
     assert len(too_long) == 94  # what the earlier "title <= 500" rule would have thrown away
     issue = check_meeting(parse_meeting(longest), config)[0]
-    assert (issue.rule, issue.severity, issue.message) == ("title_length", "error", "4233 characters, more than 500")
+    assert (issue.rule, issue.severity, issue.message) == (
+        "title_length",
+        "error",
+        "4233 characters, more than the limit of 500 (TITLE_MAX_LENGTH)",
+    )
 
 
 def test_empty_title_and_missing_date_are_warnings_only() -> None:

@@ -34,6 +34,8 @@ BAD_ENV = [
     ("MAX_RETRY_SECONDS", "forever"),
     ("BACKUP_RETENTION", "0"),
     ("UNDO_RETENTION_DAYS", "x"),
+    ("TITLE_MAX_LENGTH", "-1"),
+    ("TITLE_MAX_LENGTH", "long"),
 ]
 
 
