@@ -99,6 +99,7 @@ class FakeCongressApi:
         self.stamp = stamp
         self.requests: list[Seen] = []
         self.repeat_offsets: dict[int, int] = {}  # offset asked -> offset served
+        self.repeat_budget: int | None = None  # how many repeats are served (None: every time)
         self._faults: dict[tuple[str, int | None], deque[list[Any]]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -174,6 +175,11 @@ class FakeCongressApi:
             chosen.append(meeting)
         offset, limit = int(query.get("offset", 0)), min(int(query.get("limit", 20)), 250)
         served = self.repeat_offsets.get(offset, offset)
+        if served != offset and self.repeat_budget is not None:
+            if self.repeat_budget <= 0:
+                served = offset
+            else:
+                self.repeat_budget -= 1
         items = [
             {
                 "chamber": meeting["chamber"],

@@ -460,6 +460,30 @@ def test_repeated_page_gives_no_duplicates(api, client, meetings, caplog):
     assert "repeated meetings already listed" in caplog.text
 
 
+def test_a_shifted_listing_is_read_again_and_no_meeting_is_missed(api, client, meetings, caplog):
+    """A page repeating an earlier one hides meetings; the client reads the list again."""
+    api.repeat_offsets = {5: 0}
+    api.repeat_budget = 1  # the shift happens once, while the first pass is read
+
+    records = list(client.iter_meetings(119))
+
+    assert [r.payload for r in records] == ordered(meetings)  # all 16, each once, none lost
+    offsets = [seen.query["offset"] for seen in api.requests_to(LIST)]
+    assert offsets == ["0", "5", "10", "15"] * 2  # a second full pass, then no more
+    assert "reading the list again (pass 2 of 3)" in caplog.text
+    assert "missing from this run" not in caplog.text
+
+
+def test_a_listing_that_keeps_shifting_is_read_three_times_and_said(api, client, meetings, caplog):
+    api.repeat_offsets = {5: 0}  # every pass: the second page repeats the first
+
+    keys = [r.key for r in client.iter_meetings(119)]
+
+    assert len(keys) == len(set(keys)) == len(meetings) - 5
+    assert len(api.requests_to(LIST)) == 3 * 4
+    assert "missing from this run; run again with --since" in caplog.text
+
+
 def test_duplicate_list_items_are_fetched_once(api, client, meetings):
     item = {
         "eventId": meetings[0]["eventId"],

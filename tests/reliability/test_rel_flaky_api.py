@@ -134,6 +134,20 @@ def test_pagination_repeating_a_page_stores_no_duplicate(
     assert _sound(db, served)["hearings"] == 250
 
 
+def test_pagination_shifting_once_is_read_again_and_every_meeting_commits(
+    tmp_path: Path, real_meetings: list[dict[str, Any]], committees: list[dict[str, Any]]
+) -> None:
+    served = real_meetings[:300]
+    with FakeCongressApi(served, committees, key=KEY) as api:
+        api.repeat_offsets, api.repeat_budget = {250: 0}, 1  # the pages shift once, during the first read
+        db = tmp_path / "shift.db"
+        code, result, err = _run(api, db, tmp_path)
+    assert code == 0, err
+    assert "reading the list again" in err
+    assert result is not None and result["records_total"] == result["records_committed"] == 300
+    assert _sound(db, served)["hearings"] == 300
+
+
 def test_an_api_that_stays_down_exits_3_with_nothing_partial(
     tmp_path: Path, api: FakeCongressApi, served: list[dict[str, Any]]
 ) -> None:

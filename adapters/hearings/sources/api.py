@@ -58,6 +58,7 @@ logger = logging.getLogger("adapters.hearings.api")
 DEFAULT_BASE_URL = "https://api.congress.gov/v3"
 MAX_PAGE_SIZE = 250
 _MAX_PAGES = 10_000
+_LISTING_PASSES = 3  # reads of the list while its pages shift (see ``_listing``)
 _SIGN_UP = "https://api.congress.gov/sign-up/"
 
 Timestamp = str | date | datetime
@@ -240,11 +241,50 @@ class CongressClient:
             yield RawRecord(position, meeting)
 
     def _listing(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+        """Every list item, read again (up to ``_LISTING_PASSES`` passes) while the pages shift.
+
+        A meeting updated while the list is read moves, and the pages after it shift: one
+        page repeats items and another item is never served. A missed meeting would stay
+        missed, since the next run starts at this run's cursor, so the list is read again
+        and the passes are merged (the newest ``updateDate`` of each ``eventId`` wins).
+        """
         unique: dict[str, dict[str, Any]] = {}
         without_id: list[dict[str, Any]] = []
+        for attempt in range(1, _LISTING_PASSES + 1):
+            without_id, shifted_at = self._listing_pass(path, params, unique)
+            if shifted_at is None:
+                break
+            if attempt < _LISTING_PASSES:
+                logger.warning(
+                    "GET %s offset %d repeated meetings already listed (the pagination shifted): reading the list"
+                    " again (pass %d of %d)",
+                    path,
+                    shifted_at,
+                    attempt + 1,
+                    _LISTING_PASSES,
+                )
+            else:
+                logger.warning(
+                    "GET %s offset %d repeated meetings already listed in all %d passes: meetings the API did not"
+                    " list are missing from this run; run again with --since before this run's cursor",
+                    path,
+                    shifted_at,
+                    _LISTING_PASSES,
+                )
+        ordered = sorted(unique.values(), key=listing_order)
+        logger.info("GET %s: %d meetings listed", path, len(ordered) + len(without_id))
+        return ordered + without_id
+
+    def _listing_pass(
+        self, path: str, params: dict[str, str], unique: dict[str, dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """One read of every page into ``unique``; the items without eventId, and the first
+        offset whose page repeated an item of an earlier page (None when no page did)."""
+        first_offset: dict[str, int] = {}  # eventId -> offset of the page that listed it first
+        without_id: list[dict[str, Any]] = []
+        shifted_at: int | None = None
         duplicates = 0
         for offset, page in self._pages(path, params, "committeeMeetings"):
-            new = 0
             for item in page:
                 if not isinstance(item, dict):
                     logger.warning("GET %s offset %d: skipped a list item that is %s", path, offset, shape(item))
@@ -254,22 +294,17 @@ class CongressClient:
                     without_id.append(item)
                     continue
                 known = unique.get(event_id)
-                if known is None:
+                if known is None or updated(item) > updated(known):
                     unique[event_id] = item
-                    new += 1
+                if event_id not in first_offset:
+                    first_offset[event_id] = offset
                     continue
                 duplicates += 1
-                if updated(item) > updated(known):
-                    unique[event_id] = item
-            if page and not new:
-                logger.warning(
-                    "GET %s offset %d repeated meetings already listed (the pagination may have shifted)", path, offset
-                )
+                if first_offset[event_id] != offset and shifted_at is None:
+                    shifted_at = offset  # an item of an earlier page again: the pages moved
         if duplicates:
             logger.info("GET %s: dropped %d duplicate list items", path, duplicates)
-        ordered = sorted(unique.values(), key=listing_order)
-        logger.info("GET %s: %d meetings listed", path, len(ordered) + len(without_id))
-        return ordered + without_id
+        return without_id, shifted_at
 
     def _committees(self, path: str) -> Iterator[dict[str, Any]]:
         seen: set[str] = set()
