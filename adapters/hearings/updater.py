@@ -60,7 +60,7 @@ class MeetingPreparer:
 
     def __init__(self, rules: RuleConfig = DEFAULT_RULES) -> None:
         self.rules = rules
-        self._seen = SeenKeys()  # key -> content digest, first position (16-40 B a key)
+        self._seen = SeenKeys()  # key -> content digest, first position (off the heap)
 
     def __call__(self, raw: RawRecord) -> Prepared:
         key = raw.key
@@ -71,7 +71,7 @@ class MeetingPreparer:
             raise RecordFailed(key, "object", f"record #{raw.position} is a JSON {kind}, expected an object")
         text = json.dumps(raw.payload, ensure_ascii=False, default=str)
         digest = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-        first = self._seen.get(key)
+        first = self._seen.remember(key, digest, raw.position)
         if first is not None and first[0] != SeenKeys.digest_of(digest):
             raise RecordFailed(
                 key,
@@ -80,8 +80,6 @@ class MeetingPreparer:
                 f"occurrence (#{first[1]}) was kept",
                 "eventId",
             )
-        if first is None:
-            self._seen.add(key, digest, raw.position)
         try:
             meeting = parse_meeting(raw.payload)
         except RecordInvalid as exc:
