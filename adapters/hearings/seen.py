@@ -34,31 +34,25 @@ class SeenKeys:
             "CREATE TABLE seen(h INTEGER PRIMARY KEY, digest INTEGER NOT NULL, position INTEGER NOT NULL)",
         ):
             self._db.execute(sql).fetchall()  # APSW runs a statement as its rows are read
-        self._count = 0
 
     def __len__(self) -> int:
-        return self._count
-
-    @staticmethod
-    def _hash(key: str) -> int:
-        return hash(key)  # a signed 64-bit int: the table's rowid as it is
+        return self._db.execute("SELECT count(*) FROM seen").fetchall()[0][0]
 
     @staticmethod
     def digest_of(digest: int) -> int:
-        """The part of a content digest that is kept (compare ``get()[0]`` with this)."""
+        """The part of a content digest that is kept (compare ``remember()[0]`` with this)."""
         return digest & _MASK32
 
     def remember(self, key: str, digest: int, position: int) -> tuple[int, int] | None:
         """None for a new key (now remembered); for a key seen before, its first ``(kept digest,
         position)``, unchanged. One statement for a new key, two for a repeat."""
-        h = self._hash(key)
+        h = hash(key)  # a signed 64-bit int: the table's rowid as it is
         db = self._db
         db.execute(
             "INSERT INTO seen VALUES (?, ?, ?) ON CONFLICT(h) DO NOTHING",
             (h, digest & _MASK32, min(max(position, 0), _MASK32)),
         )
         if db.changes():
-            self._count += 1
             return None
         row = db.execute("SELECT digest, position FROM seen WHERE h=?", (h,)).fetchall()[0]
         return row[0], row[1]

@@ -254,23 +254,15 @@ class CongressClient:
             without_id, shifted_at = self._listing_pass(path, params, unique)
             if shifted_at is None:
                 break
-            if attempt < _LISTING_PASSES:
-                logger.warning(
-                    "GET %s offset %d repeated meetings already listed (the pagination shifted): reading the list"
-                    " again (pass %d of %d)",
-                    path,
-                    shifted_at,
-                    attempt + 1,
-                    _LISTING_PASSES,
-                )
-            else:
-                logger.warning(
-                    "GET %s offset %d repeated meetings already listed in all %d passes: meetings the API did not"
-                    " list are missing from this run; run again with --since before this run's cursor",
-                    path,
-                    shifted_at,
-                    _LISTING_PASSES,
-                )
+            then = (
+                f"reading the list again (pass {attempt + 1} of {_LISTING_PASSES})"
+                if attempt < _LISTING_PASSES
+                else f"still in pass {attempt}: meetings the API did not list are missing from this run;"
+                " run again with --since before this run's cursor"
+            )
+            logger.warning(
+                "GET %s offset %d repeated meetings already listed (the pagination shifted): %s", path, shifted_at, then
+            )
         ordered = sorted(unique.values(), key=listing_order)
         logger.info("GET %s: %d meetings listed", path, len(ordered) + len(without_id))
         return ordered + without_id
