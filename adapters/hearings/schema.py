@@ -7,7 +7,8 @@ copied verbatim from that database's ``sqlite_master`` (so ``hearing_date_only``
 On a database that already has the schema it changes nothing destructive: it only adds
 what is missing (those two columns, and indexes with ``CREATE INDEX IF NOT EXISTS`` on every
 child table's foreign-key column, which undo and link replacement need, plus one on
-``witnesses(full_name COLLATE NOCASE)`` for the witness lookup).
+``witnesses(full_name COLLATE NOCASE)`` for the witness lookup), and on both the additive
+tables of ``schema_related`` (treaties, nominations, continuations).
 
 A database holding other tables and no ``hearings(event_id)`` raises
 :class:`SchemaMismatch`. Tables named ``sqlite_*`` and ``sqlbatch_*`` (the journal) do not
@@ -18,10 +19,14 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
+
+from .schema_related import ensure_related_tables
+from .schema_types import Executes
 
 __all__ = [
     "COMMITTEE_CONGRESS",
+    "Executes",
     "SchemaMismatch",
     "ensure_schema",
     "is_hearings_schema",
@@ -29,12 +34,6 @@ __all__ = [
     "schema_problems",
     "seed_committees",
 ]
-
-
-class Executes(Protocol):
-    """Anything with ``execute(sql, params)`` returning an iterable of row tuples."""
-
-    def execute(self, sql: str, bindings: Any = ..., /) -> Any: ...
 
 
 class SchemaMismatch(RuntimeError):
@@ -452,6 +451,7 @@ def ensure_schema(conn: Executes) -> Literal["created", "existing"]:
                     conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}", ())
         for statement in _ADDITIVE_INDEXES:
             conn.execute(statement, ())
+        ensure_related_tables(conn)
     except BaseException:
         conn.execute("ROLLBACK TO hearings_ensure_schema", ())
         conn.execute("RELEASE hearings_ensure_schema", ())
