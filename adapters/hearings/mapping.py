@@ -305,7 +305,7 @@ def _hearing_columns(m: Meeting) -> dict[str, Any]:
         cols["hearing_type"] = m.type
     if m.has("meeting_status"):
         cols["status"] = m.meeting_status
-    when = _when(m, "date", "date") if m.date is not None and m.date.strip() else None
+    when = _when(m, "date", "date")
     day = when.strftime("%Y-%m-%d") if when is not None else None
     cols["hearing_date"] = day
     cols["hearing_date_only"] = day

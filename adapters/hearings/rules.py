@@ -239,7 +239,7 @@ def check_meeting(
     issues += _one_of(m, "type", "type", MEETING_TYPES, "type_valid")
     issues += _one_of(m, "meeting_status", "meetingStatus", STATUSES, "status_valid")
     title = m.title or ""
-    dated = m.date is not None and bool(m.date.strip())
+    dated = m.date is not None  # an empty or broken date is judged by date_parses
     if not title.strip():
         if dated:
             issues.append(Issue("title", "title_present", "a meeting with a date has no title"))

@@ -19,7 +19,8 @@ Witnesses are shared between meetings: one is found by its deduplication key
 (:func:`~adapters.hearings.mapping.witness_key`: name without honorifics, casefolded, plus
 organisation), else inserted; a found witness row is never rewritten (its ``title`` is the
 position of its first appearance, as in the earlier database; the per-meeting position and
-``witness_type`` are ``witness_appearances``'). When the earlier database holds the same
+``witness_type`` are ``witness_appearances``'; a stored type the rule cannot replace, because
+it places the witness nowhere, is kept). When the earlier database holds the same
 person twice, the lowest ``witness_id`` is used. A witness whose last appearance a write
 removes is deleted with it (no witness row without an appearance, as in the earlier
 database).
@@ -217,11 +218,13 @@ def _write_appearances(
     for witness_id, witness, order in zip(ids, witnesses, orders, strict=True):
         if witness_id in stored:
             appearance_id, position, stored_order, kind = stored[witness_id]
-            if (position, stored_order, kind) != (witness.position, order, witness.witness_type):
+            # the rule's type wins; where it cannot place the witness, a stored type stays
+            wanted_kind = witness.witness_type if witness.witness_type is not None else kind
+            if (position, stored_order, kind) != (witness.position, order, wanted_kind):
                 conn.execute(
                     "UPDATE witness_appearances SET position = ?, appearance_order = ?, witness_type = ? "
                     "WHERE appearance_id = ?",
-                    (witness.position, order, witness.witness_type, appearance_id),
+                    (witness.position, order, wanted_kind, appearance_id),
                 )
                 changed = True
         else:
