@@ -11,6 +11,7 @@ from typing import Any
 
 import apsw
 import pytest
+from data_support import meetings_whose_witness_type_changes
 
 from adapters.hearings import store
 from adapters.hearings.mapping import meeting_rows
@@ -23,7 +24,6 @@ from adapters.hearings.schema import (
     seed_committees,
 )
 from adapters.hearings.store import UnknownCommittee, read_meeting_state, write_meeting
-from data_support import meetings_whose_witness_type_changes
 
 Dump = Callable[[apsw.Connection], dict[str, list[tuple[Any, ...]]]]
 Writer = Callable[[apsw.Connection, dict[str, Any]], str]
