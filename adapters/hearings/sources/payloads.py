@@ -16,7 +16,9 @@ from .timestamps import parse_timestamp
 
 __all__ = [
     "CHAMBERS",
+    "committee_detail_is_current",
     "committee_row",
+    "is_current",
     "NEVER",
     "item_chamber",
     "item_event_id",
@@ -107,7 +109,24 @@ def committee_row(item: object) -> dict[str, Any] | None:
         "committeeTypeCode": item.get("committeeTypeCode", item.get("type")),
         "parent": parent if isinstance(parent, str) and parent.strip() else None,
         "url": item.get("url"),
+        "isCurrent": is_current(item.get("isCurrent")),
     }
+
+
+def is_current(value: object) -> bool | None:
+    """The API's ``isCurrent`` flag (``true``/``false``, or "True"/"False" as its XML writes
+    it) as a bool; ``None`` when absent or unreadable."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().casefold() in ("true", "false"):
+        return value.strip().casefold() == "true"
+    return None
+
+
+def committee_detail_is_current(body: object) -> bool | None:
+    """``committee.isCurrent`` of a committee detail response (``GET /committee/{chamber}/{code}``)."""
+    committee = body.get("committee") if isinstance(body, dict) else None
+    return is_current(committee.get("isCurrent")) if isinstance(committee, dict) else None
 
 
 def subcommittee_rows(item: dict[str, Any], parent: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -124,6 +143,7 @@ def subcommittee_rows(item: dict[str, Any], parent: dict[str, Any]) -> Iterator[
                 "committeeTypeCode": "Subcommittee",
                 "parent": parent["systemCode"],
                 "url": sub.get("url"),
+                "isCurrent": is_current(sub.get("isCurrent")),
             }
 
 
