@@ -102,15 +102,21 @@ def committee_row(item: object) -> dict[str, Any] | None:
     parent = item.get("parent")
     if isinstance(parent, dict):
         parent = parent.get("systemCode")
-    return {
+    row = {
         "systemCode": code.strip(),
         "name": item.get("name"),
         "chamber": item.get("chamber"),
         "committeeTypeCode": item.get("committeeTypeCode", item.get("type")),
         "parent": parent if isinstance(parent, str) and parent.strip() else None,
         "url": item.get("url"),
-        "isCurrent": is_current(item.get("isCurrent")),
     }
+    return _with_is_current(row, item)
+
+
+def _with_is_current(row: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """``row`` plus ``isCurrent`` when the item says (list items usually do not)."""
+    flag = is_current(item.get("isCurrent"))
+    return {**row, "isCurrent": flag} if flag is not None else row
 
 
 def is_current(value: object) -> bool | None:
@@ -136,15 +142,15 @@ def subcommittee_rows(item: dict[str, Any], parent: dict[str, Any]) -> Iterator[
         return
     for sub in subs:
         if isinstance(sub, dict) and isinstance(sub.get("systemCode"), str):
-            yield {
+            row = {
                 "systemCode": sub["systemCode"].strip(),
                 "name": sub.get("name"),
                 "chamber": parent["chamber"],
                 "committeeTypeCode": "Subcommittee",
                 "parent": parent["systemCode"],
                 "url": sub.get("url"),
-                "isCurrent": is_current(sub.get("isCurrent")),
             }
+            yield _with_is_current(row, sub)
 
 
 def shape(value: object) -> str:
