@@ -365,7 +365,7 @@ def _owner(url: str | None, tokens: dict[str, list[int]]) -> int | None:
     return owners.pop() if len(owners) == 1 else None
 
 
-def _witnesses(m: Meeting, attach: bool) -> tuple[tuple[WitnessRow, ...], tuple[DocumentRow, ...]]:
+def _witnesses(m: Meeting) -> tuple[tuple[WitnessRow, ...], tuple[DocumentRow, ...]]:
     """Deduplicated witnesses with their documents, and the documents no witness claims."""
     unique: dict[str, tuple[str, str, Any]] = {}
     for witness in m.witnesses:
@@ -384,27 +384,26 @@ def _witnesses(m: Meeting, attach: bool) -> tuple[tuple[WitnessRow, ...], tuple[
             tokens.setdefault(token, []).append(index)
     claimed: dict[int, list[DocumentRow]] = {}
     loose: list[DocumentRow] = []
-    if attach:
-        for doc in m.witness_documents:
-            owner = _owner(doc.url, tokens)
-            if owner is None:
-                loose.append(
-                    DocumentRow(
-                        _blank_to_none(_collapse(doc.document_type)) or WITNESS_DOCUMENT_FALLBACK,
-                        None,
-                        doc.url,
-                        doc.format,
-                    )
+    for doc in m.witness_documents:
+        owner = _owner(doc.url, tokens)
+        if owner is None:
+            loose.append(
+                DocumentRow(
+                    _blank_to_none(_collapse(doc.document_type)) or WITNESS_DOCUMENT_FALLBACK,
+                    None,
+                    doc.url,
+                    doc.format,
                 )
-            else:
-                claimed.setdefault(owner, []).append(
-                    DocumentRow(
-                        witness_document_type(doc.document_type),
-                        _blank_to_none(doc.document_type),
-                        doc.url,
-                        doc.format,
-                    )
+            )
+        else:
+            claimed.setdefault(owner, []).append(
+                DocumentRow(
+                    witness_document_type(doc.document_type),
+                    _blank_to_none(doc.document_type),
+                    doc.url,
+                    doc.format,
                 )
+            )
     rows = tuple(
         WitnessRow(
             key=key,
@@ -433,7 +432,7 @@ def meeting_rows(m: Meeting, *, first_only_primary: bool = False) -> MeetingRows
         seen.add(ref.system_code)
         primary = not first_only_primary or not links
         links.append(CommitteeLink(ref.system_code, primary, index))
-    witnesses, loose = _witnesses(m, attach=True)
+    witnesses, loose = _witnesses(m)
     supporting: dict[str, tuple[DocumentRow, ...]] = {"witness": loose}
     supporting["meeting"] = tuple(
         DocumentRow(
