@@ -45,6 +45,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .models import Location, Meeting, RecordInvalid
+from .names import clean_name, collapse, dedup_key, split_name, witness_key
 from .related import (
     BillLink,
     ContinuationRow,
@@ -173,85 +174,6 @@ class MeetingRows:
     video: VideoColumns = field(default_factory=lambda: VideoColumns(None, None, None))
 
 
-# -- names ---------------------------------------------------------------------------------
-
-_HONORIFIC = re.compile(
-    r"^(?:the\s+honorable|honorable|hon\.?|mr\.?|mrs\.?|ms\.?|miss|mx\.?|dr\.?|"
-    r"sen\.?|senator|rep\.?|representative)\s+",
-    re.IGNORECASE,
-)
-_BROKEN_CAPS = re.compile(r"^[A-Z]{2}[a-z]{2,}$")
-_RANKS = frozenset(
-    {
-        "general", "admiral", "rear", "vice", "brigadier", "major", "lieutenant", "lt.",
-        "lt", "colonel", "col.", "col", "captain", "capt.", "capt", "commander", "cmdr.",
-        "sergeant", "sgt.", "master", "chief", "petty", "officer", "upper", "lower", "half",
-        "ambassador", "professor", "prof.", "rev.", "reverend", "governor", "gov.", "mayor",
-        "secretary", "judge",
-    }
-)  # fmt: skip
-_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v"})
-_PARTICLES = frozenset({"de", "da", "del", "della", "der", "di", "du", "la", "le", "van", "von"})
-
-
-def _collapse(text: str | None) -> str:
-    return " ".join((text or "").split())
-
-
-def _fix_token(token: str) -> str:
-    """``MIchael`` → ``Michael``: two capitals then lower case is a typo, not an acronym."""
-    return token.capitalize() if _BROKEN_CAPS.match(token) else token
-
-
-def clean_name(name: str) -> str:
-    """The display name: whitespace collapsed, leading honorifics (Mr., Ms., Mrs., Dr.,
-    Hon., The Honorable, Sen., Rep. ...) removed, obviously broken capitals fixed.
-
-    Ranks and titles that are part of how the person is listed ("General", "Vice Admiral")
-    are kept, as are suffixes and degrees; other capitalisation is left as given.
-    """
-    text = _collapse(name)
-    while True:
-        stripped = _HONORIFIC.sub("", text, count=1)
-        if stripped == text or not stripped:
-            break
-        text = stripped
-    return " ".join(_fix_token(token) for token in text.split(" ")) if text else text
-
-
-def split_name(name: str) -> tuple[str | None, str | None]:
-    """``(first_name, last_name)`` of a cleaned display name.
-
-    Drops what follows the first comma (suffixes and degrees: ", Jr.", ", Ph.D."), a
-    quoted nickname, leading ranks (only while two words remain: "Judge Glock" keeps
-    "Judge"), a trailing generational suffix; the first word is the first name, the last
-    word the last name, extended leftwards over particles ("de La Bruyère").
-    """
-    head = name.split(",", 1)[0]
-    words = [w for w in head.split() if not (w.startswith('"') and w.endswith('"'))]
-    while len(words) > 2 and words[0].casefold() in _RANKS:
-        words.pop(0)
-    if len(words) > 2 and words[-1].casefold() in _SUFFIXES:
-        words.pop()
-    if not words:
-        return None, None
-    if len(words) == 1:
-        return None, words[0]
-    start = len(words) - 1
-    while start > 1 and words[start - 1].casefold() in _PARTICLES:
-        start -= 1
-    return words[0], " ".join(words[start:])
-
-
-def witness_key(name: str | None, organization: str | None) -> str:
-    """The deduplication key: cleaned, casefolded name and organisation."""
-    return _key(clean_name(name or ""), organization)
-
-
-def _key(cleaned: str, organization: str | None) -> str:
-    return f"{cleaned.casefold()}|{_collapse(organization).casefold()}"
-
-
 # -- columns -------------------------------------------------------------------------------
 
 
@@ -264,8 +186,8 @@ def location_text(location: Location | None) -> str | None:
     if location is None:
         return None
     parts: list[str] = []
-    room = _collapse(location.room)
-    building = _collapse(location.building)
+    room = collapse(location.room)
+    building = collapse(location.building)
     if building.strip("-") == "":
         building = ""
     if room:
@@ -273,7 +195,7 @@ def location_text(location: Location | None) -> str | None:
         parts.append(room if is_plain else f"Room {room}")
     if building:
         parts.append(building)
-    address = _collapse(location.address)
+    address = collapse(location.address)
     if address and address not in parts:
         parts.append(address)
     return ", ".join(parts) or None
@@ -331,7 +253,7 @@ def _hearing_columns(m: Meeting) -> dict[str, Any]:
 
 def witness_document_type(api_type: str | None) -> str:
     """The API's witness ``documentType`` as one of :data:`WITNESS_DOCUMENT_TYPES`."""
-    text = _collapse(api_type).casefold()
+    text = collapse(api_type).casefold()
     if text in _API_WITNESS_TYPES:
         return _API_WITNESS_TYPES[text]
     if "question" in text:
@@ -373,7 +295,7 @@ def _witnesses(m: Meeting) -> tuple[tuple[WitnessRow, ...], tuple[DocumentRow, .
         if not raw.strip():
             continue  # no name: dropped (the rules warn)
         full = clean_name(raw)
-        key = _key(full, witness.organization)
+        key = dedup_key(full, witness.organization)
         if key not in unique:
             unique[key] = (raw, full, witness)
     names = [(key, raw, full, w, *split_name(full)) for key, (raw, full, w) in unique.items()]
@@ -389,7 +311,7 @@ def _witnesses(m: Meeting) -> tuple[tuple[WitnessRow, ...], tuple[DocumentRow, .
         if owner is None:
             loose.append(
                 DocumentRow(
-                    _blank_to_none(_collapse(doc.document_type)) or WITNESS_DOCUMENT_FALLBACK,
+                    _blank_to_none(collapse(doc.document_type)) or WITNESS_DOCUMENT_FALLBACK,
                     None,
                     doc.url,
                     doc.format,
@@ -436,7 +358,7 @@ def meeting_rows(m: Meeting, *, first_only_primary: bool = False) -> MeetingRows
     supporting: dict[str, tuple[DocumentRow, ...]] = {"witness": loose}
     supporting["meeting"] = tuple(
         DocumentRow(
-            _blank_to_none(_collapse(doc.document_type)) or GENERIC_DOCUMENT_TYPE,
+            _blank_to_none(collapse(doc.document_type)) or GENERIC_DOCUMENT_TYPE,
             _blank_to_none(doc.name),
             doc.url,
             doc.format,

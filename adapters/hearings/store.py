@@ -38,12 +38,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Literal
 
-from .mapping import DocumentRow, MeetingRows, WitnessRow, supporting_source, witness_key
+from .mapping import DocumentRow, MeetingRows, WitnessRow, witness_key
 from .models import RecordInvalid
 from .schema import Executes
 from .schema_related import has_video_columns
 from .sqlrows import all_rows as _all
 from .sqlrows import multiset_diff as _multiset_diff
+from .store_documents import write_supporting, write_transcripts
 from .store_read import read_meeting_state, read_related_state
 from .store_related import write_bills, write_continuations, write_nominations, write_treaties
 
@@ -282,69 +283,6 @@ def _write_witness_documents(conn: Executes, hearing_id: int, by_appearance: dic
     return bool(delete or insert)
 
 
-# -- documents and transcripts -------------------------------------------------------------
-
-
-def _write_supporting(conn: Executes, hearing_id: int, sources: dict[str, tuple[DocumentRow, ...]], new: bool) -> bool:
-    if not sources:
-        return False
-    stored = (
-        []
-        if new
-        else [
-            (document_id, (document_type, title, description, url, fmt))
-            for document_id, document_type, title, description, url, fmt in _all(
-                conn,
-                "SELECT document_id, document_type, title, description, document_url, format_type "
-                "FROM supporting_documents WHERE hearing_id = ? ORDER BY document_id",
-                (hearing_id,),
-            )
-            if supporting_source(document_type) in sources
-        ]
-    )
-    wanted = [
-        (d.document_type, d.title, d.description, d.document_url, d.format_type)
-        for docs in sources.values()
-        for d in docs
-    ]
-    delete, insert = _multiset_diff(stored, wanted)
-    for document_id in delete:
-        conn.execute("DELETE FROM supporting_documents WHERE document_id = ?", (document_id,))
-    for values in insert:
-        conn.execute(
-            "INSERT INTO supporting_documents (hearing_id, document_type, title, description, "
-            "document_url, format_type) VALUES (?, ?, ?, ?, ?, ?)",
-            (hearing_id, *values),
-        )
-    return bool(delete or insert)
-
-
-def _write_transcripts(conn: Executes, hearing_id: int, rows: MeetingRows, new: bool) -> bool:
-    stored = (
-        []
-        if new
-        else [
-            (transcript_id, (jacket, url))
-            for transcript_id, jacket, url in _all(
-                conn,
-                "SELECT transcript_id, jacket_number, document_url FROM hearing_transcripts "
-                "WHERE hearing_id = ? ORDER BY transcript_id",
-                (hearing_id,),
-            )
-        ]
-    )
-    wanted = [(t.jacket_number, t.document_url) for t in rows.transcripts]
-    delete, insert = _multiset_diff(stored, wanted)
-    for transcript_id in delete:
-        conn.execute("DELETE FROM hearing_transcripts WHERE transcript_id = ?", (transcript_id,))
-    for values in insert:
-        conn.execute(
-            "INSERT INTO hearing_transcripts (hearing_id, jacket_number, document_url) VALUES (?, ?, ?)",
-            (hearing_id, *values),
-        )
-    return bool(delete or insert)
-
-
 # -- the meeting ---------------------------------------------------------------------------
 
 
@@ -410,8 +348,8 @@ def write_meeting(conn: Executes, rows: MeetingRows) -> WriteResult:
     changed, by_appearance = _write_appearances(conn, hearing_id, rows.witnesses, new)
     children_changed |= changed
     children_changed |= _write_witness_documents(conn, hearing_id, by_appearance, new)
-    children_changed |= _write_supporting(conn, hearing_id, supporting, new)
-    children_changed |= _write_transcripts(conn, hearing_id, rows, new)
+    children_changed |= write_supporting(conn, hearing_id, supporting, new)
+    children_changed |= write_transcripts(conn, hearing_id, rows.transcripts, new)
     children_changed |= write_bills(conn, hearing_id, rows.bills, new)
     children_changed |= write_treaties(conn, hearing_id, rows.treaties, new)
     children_changed |= write_nominations(conn, hearing_id, rows.nominations, new)
