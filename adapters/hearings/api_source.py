@@ -41,7 +41,7 @@ def api_records(
     client = make_client()
     try:
         if refresh_committees:
-            prepare_database(conn, list(client.iter_committees(congress)))
+            prepare_database(conn, list(client.iter_committees(congress, details=True)), congress=congress)
         yield from client.iter_meetings(congress, since=since_cursor(conn, since))
     finally:
         client.close()

@@ -24,8 +24,17 @@ Conventions (chosen to match the earlier database where it was right, measured o
   document it is) when exactly one witness matches; the others are meeting-level
   supporting documents with the API's ``documentType``.
 - Meeting documents → ``supporting_documents`` (``documentType`` as given, ``name`` as title).
-- Videos → ``supporting_documents`` with ``document_type='Video'``, title = video name.
+- Videos → ``supporting_documents`` with ``document_type='Video'``, title = video name; where
+  the database has the earlier system's video columns, the preferred video fills them
+  instead (see ``related``).
 - Transcripts → ``hearing_transcripts`` (jacket number, API URL as ``document_url``).
+- ``witness_type``: derived from organisation and position (see ``witness_type``).
+- Related bills, treaties, nominations and continuations: see ``related``.
+
+A detail payload is the whole record: an absent list means none now (every child set is
+replaced), an absent title or date is empty. ``congress``, ``chamber``, ``type``,
+``meetingStatus`` and ``updateDate`` are written only when present (they cannot be blanked;
+the API always sends them). A witness without a name is left out (the rules warn).
 """
 
 from __future__ import annotations
@@ -36,7 +45,19 @@ from datetime import date, datetime
 from typing import Any
 
 from .models import Location, Meeting, RecordInvalid
+from .names import clean_name, collapse, dedup_key, split_name, witness_key
+from .related import (
+    BillLink,
+    ContinuationRow,
+    NumberedLink,
+    VideoColumns,
+    bill_links,
+    continuation_rows,
+    numbered_links,
+    video_columns,
+)
 from .rules import parse_api_datetime
+from .witness_type import witness_type
 
 __all__ = [
     "WITNESS_DOCUMENT_TYPES",
@@ -118,6 +139,7 @@ class WitnessRow:
     position: str | None
     order: int
     documents: tuple[DocumentRow, ...] = ()
+    witness_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,100 +152,26 @@ class TranscriptRow:
 
 @dataclass(frozen=True, slots=True)
 class MeetingRows:
-    """Everything one meeting writes. ``None`` for a child set means "absent: keep stored".
+    """Everything one meeting writes; every child set is the whole set (empty: none now).
 
-    ``hearing`` holds only the columns whose source field the payload carries (plus
-    ``event_id``). ``supporting`` maps a source (``"meeting"``, ``"video"``, ``"witness"``,
-    see :func:`supporting_source`) to its rows, only for the sources the payload carries.
-    ``witness_documents`` tells whether the witnesses' document sets are to be replaced.
+    ``hearing`` holds the hearing's columns (``event_id`` first); the columns that cannot
+    be blanked only when the payload carries them. ``supporting`` maps a source
+    (``"meeting"``, ``"video"``, ``"witness"``, see :func:`supporting_source`) to its rows.
+    ``video`` fills the earlier system's video columns where the database has them (the
+    store then keeps that video out of ``supporting``).
     """
 
     event_id: str
     hearing: dict[str, Any]
-    committees: tuple[CommitteeLink, ...] | None = None
-    witnesses: tuple[WitnessRow, ...] | None = None
-    witness_documents: bool = False
+    committees: tuple[CommitteeLink, ...] = ()
+    witnesses: tuple[WitnessRow, ...] = ()
     supporting: dict[str, tuple[DocumentRow, ...]] = field(default_factory=dict)
-    transcripts: tuple[TranscriptRow, ...] | None = None
-
-
-# -- names ---------------------------------------------------------------------------------
-
-_HONORIFIC = re.compile(
-    r"^(?:the\s+honorable|honorable|hon\.?|mr\.?|mrs\.?|ms\.?|miss|mx\.?|dr\.?|"
-    r"sen\.?|senator|rep\.?|representative)\s+",
-    re.IGNORECASE,
-)
-_BROKEN_CAPS = re.compile(r"^[A-Z]{2}[a-z]{2,}$")
-_RANKS = frozenset(
-    {
-        "general", "admiral", "rear", "vice", "brigadier", "major", "lieutenant", "lt.",
-        "lt", "colonel", "col.", "col", "captain", "capt.", "capt", "commander", "cmdr.",
-        "sergeant", "sgt.", "master", "chief", "petty", "officer", "upper", "lower", "half",
-        "ambassador", "professor", "prof.", "rev.", "reverend", "governor", "gov.", "mayor",
-        "secretary", "judge",
-    }
-)  # fmt: skip
-_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v"})
-_PARTICLES = frozenset({"de", "da", "del", "della", "der", "di", "du", "la", "le", "van", "von"})
-
-
-def _collapse(text: str | None) -> str:
-    return " ".join((text or "").split())
-
-
-def _fix_token(token: str) -> str:
-    """``MIchael`` → ``Michael``: two capitals then lower case is a typo, not an acronym."""
-    return token.capitalize() if _BROKEN_CAPS.match(token) else token
-
-
-def clean_name(name: str) -> str:
-    """The display name: whitespace collapsed, leading honorifics (Mr., Ms., Mrs., Dr.,
-    Hon., The Honorable, Sen., Rep. ...) removed, obviously broken capitals fixed.
-
-    Ranks and titles that are part of how the person is listed ("General", "Vice Admiral")
-    are kept, as are suffixes and degrees; other capitalisation is left as given.
-    """
-    text = _collapse(name)
-    while True:
-        stripped = _HONORIFIC.sub("", text, count=1)
-        if stripped == text or not stripped:
-            break
-        text = stripped
-    return " ".join(_fix_token(token) for token in text.split(" ")) if text else text
-
-
-def split_name(name: str) -> tuple[str | None, str | None]:
-    """``(first_name, last_name)`` of a cleaned display name.
-
-    Drops what follows the first comma (suffixes and degrees: ", Jr.", ", Ph.D."), a
-    quoted nickname, leading ranks (only while two words remain: "Judge Glock" keeps
-    "Judge"), a trailing generational suffix; the first word is the first name, the last
-    word the last name, extended leftwards over particles ("de La Bruyère").
-    """
-    head = name.split(",", 1)[0]
-    words = [w for w in head.split() if not (w.startswith('"') and w.endswith('"'))]
-    while len(words) > 2 and words[0].casefold() in _RANKS:
-        words.pop(0)
-    if len(words) > 2 and words[-1].casefold() in _SUFFIXES:
-        words.pop()
-    if not words:
-        return None, None
-    if len(words) == 1:
-        return None, words[0]
-    start = len(words) - 1
-    while start > 1 and words[start - 1].casefold() in _PARTICLES:
-        start -= 1
-    return words[0], " ".join(words[start:])
-
-
-def witness_key(name: str | None, organization: str | None) -> str:
-    """The deduplication key: cleaned, casefolded name and organisation."""
-    return _key(clean_name(name or ""), organization)
-
-
-def _key(cleaned: str, organization: str | None) -> str:
-    return f"{cleaned.casefold()}|{_collapse(organization).casefold()}"
+    transcripts: tuple[TranscriptRow, ...] = ()
+    bills: tuple[BillLink, ...] = ()
+    treaties: tuple[NumberedLink, ...] = ()
+    nominations: tuple[NumberedLink, ...] = ()
+    continuations: tuple[ContinuationRow, ...] = ()
+    video: VideoColumns = field(default_factory=lambda: VideoColumns(None, None, None))
 
 
 # -- columns -------------------------------------------------------------------------------
@@ -238,8 +186,8 @@ def location_text(location: Location | None) -> str | None:
     if location is None:
         return None
     parts: list[str] = []
-    room = _collapse(location.room)
-    building = _collapse(location.building)
+    room = collapse(location.room)
+    building = collapse(location.building)
     if building.strip("-") == "":
         building = ""
     if room:
@@ -247,7 +195,7 @@ def location_text(location: Location | None) -> str | None:
         parts.append(room if is_plain else f"Room {room}")
     if building:
         parts.append(building)
-    address = _collapse(location.address)
+    address = collapse(location.address)
     if address and address not in parts:
         parts.append(address)
     return ", ".join(parts) or None
@@ -274,23 +222,19 @@ def _hearing_columns(m: Meeting) -> dict[str, Any]:
         cols["congress"] = m.congress
     if m.has("chamber"):
         cols["chamber"] = m.chamber
-    if m.has("title"):
-        cols["title"] = m.title if m.title is not None else ""
+    cols["title"] = m.title if m.title is not None else ""
     if m.has("type"):
         cols["hearing_type"] = m.type
     if m.has("meeting_status"):
         cols["status"] = m.meeting_status
-    if m.has("date"):
-        when = _when(m, "date", "date")
-        day = when.strftime("%Y-%m-%d") if when is not None else None
-        cols["hearing_date"] = day
-        cols["hearing_date_only"] = day
-        cols["hearing_time"] = when.strftime("%H:%M:%S") if isinstance(when, datetime) else None
-    if m.has("location"):
-        cols["location"] = location_text(m.location)
-    if m.has("hearing_transcript"):
-        first = m.hearing_transcript[0] if m.hearing_transcript else None
-        cols["jacket_number"] = first.jacket_number if first else None
+    when = _when(m, "date", "date")
+    day = when.strftime("%Y-%m-%d") if when is not None else None
+    cols["hearing_date"] = day
+    cols["hearing_date_only"] = day
+    cols["hearing_time"] = when.strftime("%H:%M:%S") if isinstance(when, datetime) else None
+    cols["location"] = location_text(m.location)
+    first = m.hearing_transcript[0] if m.hearing_transcript else None
+    cols["jacket_number"] = first.jacket_number if first else None
     if m.has("update_date"):
         when = _when(m, "update_date", "updateDate")
         if isinstance(when, datetime):
@@ -309,7 +253,7 @@ def _hearing_columns(m: Meeting) -> dict[str, Any]:
 
 def witness_document_type(api_type: str | None) -> str:
     """The API's witness ``documentType`` as one of :data:`WITNESS_DOCUMENT_TYPES`."""
-    text = _collapse(api_type).casefold()
+    text = collapse(api_type).casefold()
     if text in _API_WITNESS_TYPES:
         return _API_WITNESS_TYPES[text]
     if "question" in text:
@@ -343,13 +287,15 @@ def _owner(url: str | None, tokens: dict[str, list[int]]) -> int | None:
     return owners.pop() if len(owners) == 1 else None
 
 
-def _witnesses(m: Meeting, attach: bool) -> tuple[tuple[WitnessRow, ...], tuple[DocumentRow, ...]]:
+def _witnesses(m: Meeting) -> tuple[tuple[WitnessRow, ...], tuple[DocumentRow, ...]]:
     """Deduplicated witnesses with their documents, and the documents no witness claims."""
     unique: dict[str, tuple[str, str, Any]] = {}
     for witness in m.witnesses:
         raw = witness.name or ""
+        if not raw.strip():
+            continue  # no name: dropped (the rules warn)
         full = clean_name(raw)
-        key = _key(full, witness.organization)
+        key = dedup_key(full, witness.organization)
         if key not in unique:
             unique[key] = (raw, full, witness)
     names = [(key, raw, full, w, *split_name(full)) for key, (raw, full, w) in unique.items()]
@@ -360,27 +306,26 @@ def _witnesses(m: Meeting, attach: bool) -> tuple[tuple[WitnessRow, ...], tuple[
             tokens.setdefault(token, []).append(index)
     claimed: dict[int, list[DocumentRow]] = {}
     loose: list[DocumentRow] = []
-    if attach:
-        for doc in m.witness_documents:
-            owner = _owner(doc.url, tokens)
-            if owner is None:
-                loose.append(
-                    DocumentRow(
-                        _blank_to_none(_collapse(doc.document_type)) or WITNESS_DOCUMENT_FALLBACK,
-                        None,
-                        doc.url,
-                        doc.format,
-                    )
+    for doc in m.witness_documents:
+        owner = _owner(doc.url, tokens)
+        if owner is None:
+            loose.append(
+                DocumentRow(
+                    _blank_to_none(collapse(doc.document_type)) or WITNESS_DOCUMENT_FALLBACK,
+                    None,
+                    doc.url,
+                    doc.format,
                 )
-            else:
-                claimed.setdefault(owner, []).append(
-                    DocumentRow(
-                        witness_document_type(doc.document_type),
-                        _blank_to_none(doc.document_type),
-                        doc.url,
-                        doc.format,
-                    )
+            )
+        else:
+            claimed.setdefault(owner, []).append(
+                DocumentRow(
+                    witness_document_type(doc.document_type),
+                    _blank_to_none(doc.document_type),
+                    doc.url,
+                    doc.format,
                 )
+            )
     rows = tuple(
         WitnessRow(
             key=key,
@@ -392,6 +337,7 @@ def _witnesses(m: Meeting, attach: bool) -> tuple[tuple[WitnessRow, ...], tuple[
             position=w.position,
             order=index + 1,
             documents=tuple(claimed.get(index, ())),
+            witness_type=witness_type(w.organization, w.position),
         )
         for index, (key, raw, full, w, first, last) in enumerate(names)
     )
@@ -400,48 +346,40 @@ def _witnesses(m: Meeting, attach: bool) -> tuple[tuple[WitnessRow, ...], tuple[
 
 def meeting_rows(m: Meeting, *, first_only_primary: bool = False) -> MeetingRows:
     """Map a parsed (and rule-checked) meeting to its rows; see the module conventions."""
-    committees: tuple[CommitteeLink, ...] | None = None
-    if m.has("committees"):
-        seen: set[str] = set()
-        links = []
-        for index, ref in enumerate(m.committees):
-            if ref.system_code in seen:
-                continue
-            seen.add(ref.system_code)
-            primary = not first_only_primary or not links
-            links.append(CommitteeLink(ref.system_code, primary, index))
-        committees = tuple(links)
-    witnesses: tuple[WitnessRow, ...] | None = None
-    supporting: dict[str, tuple[DocumentRow, ...]] = {}
-    replace_witness_documents = m.has("witnesses") and m.has("witness_documents")
-    if m.has("witnesses"):
-        witnesses, loose = _witnesses(m, attach=replace_witness_documents)
-        if replace_witness_documents:
-            supporting["witness"] = loose
-    if m.has("meeting_documents"):
-        supporting["meeting"] = tuple(
-            DocumentRow(
-                _blank_to_none(_collapse(doc.document_type)) or GENERIC_DOCUMENT_TYPE,
-                _blank_to_none(doc.name),
-                doc.url,
-                doc.format,
-                _blank_to_none(doc.description),
-            )
-            for doc in m.meeting_documents
+    seen: set[str] = set()
+    links: list[CommitteeLink] = []
+    for index, ref in enumerate(m.committees):
+        if ref.system_code in seen:
+            continue
+        seen.add(ref.system_code)
+        primary = not first_only_primary or not links
+        links.append(CommitteeLink(ref.system_code, primary, index))
+    witnesses, loose = _witnesses(m)
+    supporting: dict[str, tuple[DocumentRow, ...]] = {"witness": loose}
+    supporting["meeting"] = tuple(
+        DocumentRow(
+            _blank_to_none(collapse(doc.document_type)) or GENERIC_DOCUMENT_TYPE,
+            _blank_to_none(doc.name),
+            doc.url,
+            doc.format,
+            _blank_to_none(doc.description),
         )
-    if m.has("videos"):
-        supporting["video"] = tuple(
-            DocumentRow(VIDEO_DOCUMENT_TYPE, _blank_to_none(video.name), video.url) for video in m.videos
-        )
-    transcripts: tuple[TranscriptRow, ...] | None = None
-    if m.has("hearing_transcript"):
-        transcripts = tuple(TranscriptRow(t.jacket_number, t.url) for t in m.hearing_transcript)
+        for doc in m.meeting_documents
+    )
+    supporting["video"] = tuple(
+        DocumentRow(VIDEO_DOCUMENT_TYPE, _blank_to_none(video.name), video.url) for video in m.videos
+    )
+    related = m.related_items
     return MeetingRows(
         event_id=m.event_id,
         hearing=_hearing_columns(m),
-        committees=committees,
+        committees=tuple(links),
         witnesses=witnesses,
-        witness_documents=replace_witness_documents,
         supporting=supporting,
-        transcripts=transcripts,
+        transcripts=tuple(TranscriptRow(t.jacket_number, t.url) for t in m.hearing_transcript),
+        bills=bill_links(m),
+        treaties=numbered_links(related.treaties if related else []),
+        nominations=numbered_links(related.nominations if related else []),
+        continuations=continuation_rows(m),
+        video=video_columns(m.videos),
     )

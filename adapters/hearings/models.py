@@ -13,10 +13,16 @@ it (``Documentation/CommitteeMeetingEndpoint.md`` of LibraryOfCongress/api.congr
 - ``meetingDocuments[]``: ``{name, documentType, description, format, url}``
 - ``hearingTranscript[]``: ``{jacketNumber, url}``
 - ``videos[]``: ``{name, url}``
+- ``relatedItems``: ``{bills: [{congress, type, number, url}], treaties: [{part, number,
+  congress, url}], nominations: [{part, number, congress, url}]}`` (``number`` is a string in
+  the documented JSON: ``"1532"``)
+- ``continuations[]``: the later days of a multi-day meeting, ``{continuationDate}`` (the
+  documentation's XML names the element ``meeting_dt``; both are read)
 
-Unknown fields are ignored. A field the payload lacks is *absent*, which is not the same as
-present with ``null``: :meth:`Meeting.has` tells them apart (``model_fields_set``), so that
-a partial payload never overwrites a stored value with NULL.
+Unknown fields are ignored. The API leaves empty elements out of its responses, so a detail
+payload is the whole record: an absent list is an empty one. :meth:`Meeting.has` still tells
+an absent scalar from one present as ``null`` (``model_fields_set``), for the columns that
+cannot be blanked (``congress``, ``chamber``, ``type``, ``meetingStatus``, ``updateDate``).
 
 :func:`parse_meeting` is the only entry point; it turns every pydantic ``ValidationError``
 into a :class:`RecordInvalid` naming the first failing field path and rule.
@@ -184,7 +190,50 @@ class Video(_ApiModel):
     url: str | None = None
 
 
+class BillRef(_ApiModel):
+    """A bill or resolution the meeting considers (``relatedItems.bills[]``)."""
+
+    congress: StrictInt | None = None
+    type: str | None = None
+    number: OptionalIdText = None
+    url: str | None = None
+
+
+class NumberedRef(_ApiModel):
+    """A treaty or nomination of the meeting (``relatedItems.treaties[]`` / ``nominations[]``)."""
+
+    congress: StrictInt | None = None
+    number: OptionalIdText = None
+    part: OptionalIdText = None
+    url: str | None = None
+
+
 ListOf = BeforeValidator(_list_or_empty)
+
+
+class RelatedItems(_ApiModel):
+    """The bills, treaties and nominations associated with the meeting."""
+
+    bills: Annotated[list[BillRef], ListOf] = Field(default_factory=list)
+    treaties: Annotated[list[NumberedRef], ListOf] = Field(default_factory=list)
+    nominations: Annotated[list[NumberedRef], ListOf] = Field(default_factory=list)
+
+
+class Continuation(_ApiModel):
+    """A later day of a multi-day meeting."""
+
+    continuation_date: str | None = None
+    meeting_dt: str | None = Field(default=None, alias="meeting_dt")
+
+    @property
+    def when(self) -> str | None:
+        """The continuation's date-time, whichever name the payload used."""
+        return self.continuation_date if self.continuation_date is not None else self.meeting_dt
+
+
+def _object_or_none(value: Any) -> Any:
+    """``relatedItems: null`` or ``[]`` (an empty container) means none."""
+    return None if value in (None, [], {}) else value
 
 
 class Meeting(_ApiModel):
@@ -206,6 +255,8 @@ class Meeting(_ApiModel):
     meeting_documents: Annotated[list[MeetingDocument], ListOf] = Field(default_factory=list)
     hearing_transcript: Annotated[list[HearingTranscript], ListOf] = Field(default_factory=list)
     videos: Annotated[list[Video], ListOf] = Field(default_factory=list)
+    related_items: Annotated[RelatedItems | None, BeforeValidator(_object_or_none)] = None
+    continuations: Annotated[list[Continuation], ListOf] = Field(default_factory=list)
 
     def has(self, name: str) -> bool:
         """Whether the payload carried this field (by attribute name), even as ``null``."""

@@ -1,37 +1,50 @@
 """Domain rules over a parsed :class:`~adapters.hearings.models.Meeting`: pure functions.
 
 Each rule yields :class:`Issue` objects; severity ``"error"`` rejects the record (it goes to
-the quarantine), ``"warning"`` keeps it and is reported. A rule only looks at fields the
-payload carries: an absent field keeps the stored value and is not judged here (the store
-refuses a *new* meeting that lacks a NOT NULL column).
+the quarantine), ``"warning"`` keeps it and is reported. A detail payload is the whole record
+(the API leaves empty elements out): an absent title, date or list is judged as empty. The
+rules that need the stored meeting (``title_kept``, ``date_kept``: an update may not replace
+a stored title or date with nothing) are checked by the store.
 
 Rules (short snake_case names):
 
-========================  ========  =====================================================
-rule                      severity  what
-========================  ========  =====================================================
-``event_id_present``      error     ``eventId`` is a non-empty string
-``chamber_valid``         error     ``chamber`` in House, Senate, NoChamber (the schema's
-                                    CHECK; the API documents exactly these three)
-``type_valid``            error     ``type`` in Hearing, Meeting, Markup
-``status_valid``          error     ``meetingStatus`` in Scheduled, Canceled, Postponed,
-                                    Rescheduled
-``congress_range``        error     ``congress`` in ``[congress_min, congress_max]``;
-                                    default 1 (the First Congress) to the current Congress
-                                    + 1 (a meeting can be announced for the next one)
-``title_present``         warning   empty or null title: a real placeholder meeting (20 in
-                                    the snapshot; the earlier database stores them with
-                                    title ``''``)
-``title_length``          error     longer than ``title_max_length`` (default ``None``: no
-                                    limit; real markup titles reach 4,233 characters)
-``date_present``          warning   null date: the same placeholder meetings
-``date_parses``           error     ``date`` is an ISO 8601 date-time or date
-``update_date_parses``    error     ``updateDate`` likewise
-``committee_present``     error     ``committees`` present but empty
-``witness_name_present``  error     every witness has a non-empty name
-``no_control_chars``      error     no control characters other than tab, CR, LF in any
-                                    text field
-========================  ========  =====================================================
+=========================  ========  ====================================================
+rule                       severity  what
+=========================  ========  ====================================================
+``event_id_present``       error     ``eventId`` is a non-empty string
+``chamber_valid``          error     ``chamber`` in House, Senate, NoChamber (the schema's
+                                     CHECK; the API documents exactly these three)
+``type_valid``             error     ``type`` in Hearing, Meeting, Markup
+``status_valid``           error     ``meetingStatus`` in Scheduled, Canceled, Postponed,
+                                     Rescheduled
+``congress_range``         error     ``congress`` in ``[congress_min, congress_max]``;
+                                     default 1 (the First Congress) to the current Congress
+                                     + 1 (a meeting can be announced for the next one)
+``title_present``          error     a meeting with a date has no title (empty or absent)
+``title_present``          warning   neither title nor date: the real placeholder meeting
+                                     (20 in the snapshot; stored with title ``''``)
+``title_length``           error     longer than ``title_max_length`` (default ``None``: no
+                                     limit; real markup titles reach 4,233 characters)
+``date_present``           warning   no date (the placeholder meetings)
+``date_parses``            error     ``date`` is an ISO 8601 date-time or date
+``update_date_parses``     error     ``updateDate`` likewise
+``committee_present``      error     no committee listed (empty or absent)
+``witness_name_present``   warning   a witness without a name: that witness is dropped,
+                                     the meeting is kept
+``bill_type_valid``        error     a related bill's ``type`` is one of HR, S, HJRES,
+                                     SJRES, HCONRES, SCONRES, HRES, SRES (the schema's CHECK)
+``related_item_complete``  warning   a related bill without type, number or congress, or a
+                                     treaty or nomination without number: that item is
+                                     dropped
+``continuation_parses``    error     a ``continuationDate`` is an ISO 8601 date(-time);
+                                     an empty one is dropped with a warning of this rule
+``text_repaired``          warning   a C1 control character (U+0080-U+009F) was read as the
+                                     Windows-1252 character it encodes (U+0092 → ’); set by
+                                     the text repair before the rules run
+``no_control_chars``       error     no control characters other than tab, CR, LF in any
+                                     text field (C1 characters Windows-1252 does not define
+                                     stay here)
+=========================  ========  ====================================================
 """
 
 from __future__ import annotations
@@ -42,14 +55,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from .models import Meeting, RecordInvalid
+from .models import BillRef, Meeting, RecordInvalid
 
 __all__ = [
+    "BILL_TYPES",
     "CHAMBERS",
     "MEETING_TYPES",
     "STATUSES",
     "Issue",
     "RecordInvalid",
+    "bill_type_of",
     "RuleConfig",
     "check_meeting",
     "current_congress",
@@ -63,6 +78,7 @@ Severity = Literal["error", "warning"]
 CHAMBERS = frozenset({"House", "Senate", "NoChamber"})
 MEETING_TYPES = frozenset({"Hearing", "Meeting", "Markup"})
 STATUSES = frozenset({"Scheduled", "Canceled", "Postponed", "Rescheduled"})
+BILL_TYPES = frozenset({"HR", "S", "HJRES", "SJRES", "HCONRES", "SCONRES", "HRES", "SRES"})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -155,6 +171,47 @@ def _date_issues(m: Meeting, attr: str, field: str, rule: str) -> list[Issue]:
     return []
 
 
+def bill_type_of(bill: BillRef) -> str | None:
+    """A related bill's type as the schema spells it (upper case, no dots or spaces)."""
+    if bill.type is None:
+        return None
+    return re.sub(r"[\s.]", "", bill.type).upper() or None
+
+
+def _related_issues(m: Meeting) -> list[Issue]:
+    issues: list[Issue] = []
+    items = m.related_items
+    for index, bill in enumerate(items.bills if items else []):
+        field = f"relatedItems.bills[{index}]"
+        kind = bill_type_of(bill)
+        if kind is None or not bill.number or bill.congress is None:
+            issues.append(
+                Issue(field, "related_item_complete", "bill without type, number or congress: dropped", "warning")
+            )
+        elif kind not in BILL_TYPES:
+            issues.append(
+                Issue(
+                    f"{field}.type", "bill_type_valid", f"{bill.type!r} is not one of {', '.join(sorted(BILL_TYPES))}"
+                )
+            )
+    for name in ("treaties", "nominations"):
+        for index, item in enumerate(getattr(items, name) if items else []):
+            if not item.number:
+                message = f"{name[:-1] if name == 'nominations' else 'treaty'} without a number: dropped"
+                issues.append(Issue(f"relatedItems.{name}[{index}]", "related_item_complete", message, "warning"))
+    for index, item in enumerate(m.continuations):
+        text = item.when
+        field = f"continuations[{index}].continuationDate"
+        if text is None or not text.strip():
+            issues.append(Issue(field, "continuation_parses", "continuation without a date: dropped", "warning"))
+            continue
+        try:
+            parse_api_datetime(text)
+        except ValueError:
+            issues.append(Issue(field, "continuation_parses", f"{text!r} is not an ISO date-time"))
+    return issues
+
+
 def check_meeting(
     m: Meeting, config: RuleConfig = DEFAULT_RULES, *, today: date | None = None, text_checked: bool = False
 ) -> list[Issue]:
@@ -181,23 +238,28 @@ def check_meeting(
     issues += _one_of(m, "chamber", "chamber", CHAMBERS, "chamber_valid")
     issues += _one_of(m, "type", "type", MEETING_TYPES, "type_valid")
     issues += _one_of(m, "meeting_status", "meetingStatus", STATUSES, "status_valid")
-    if m.has("title"):
-        title = m.title or ""
-        if not title.strip():
-            issues.append(Issue("title", "title_present", "empty title (placeholder meeting)", "warning"))
-        limit = config.title_max_length
-        if limit is not None and len(title) > limit:
-            message = f"{len(title)} characters, more than the limit of {limit} (TITLE_MAX_LENGTH)"
-            issues.append(Issue("title", "title_length", message))
-    if m.has("date") and m.date is None:
+    title = m.title or ""
+    dated = m.date is not None  # an empty or broken date is judged by date_parses
+    if not title.strip():
+        if dated:
+            issues.append(Issue("title", "title_present", "a meeting with a date has no title"))
+        else:
+            issues.append(Issue("title", "title_present", "no title and no date (placeholder meeting)", "warning"))
+    limit = config.title_max_length
+    if limit is not None and len(title) > limit:
+        message = f"{len(title)} characters, more than the limit of {limit} (TITLE_MAX_LENGTH)"
+        issues.append(Issue("title", "title_length", message))
+    if not dated:
         issues.append(Issue("date", "date_present", "no date (placeholder meeting)", "warning"))
     issues += _date_issues(m, "date", "date", "date_parses")
     issues += _date_issues(m, "update_date", "updateDate", "update_date_parses")
-    if m.has("committees") and not m.committees:
+    if not m.committees:
         issues.append(Issue("committees", "committee_present", "no committee listed"))
     for index, witness in enumerate(m.witnesses):
         if not (witness.name or "").strip():
-            issues.append(Issue(f"witnesses[{index}].name", "witness_name_present", "witness has no name"))
+            message = "witness has no name: this witness is dropped, the meeting is kept"
+            issues.append(Issue(f"witnesses[{index}].name", "witness_name_present", message, "warning"))
+    issues += _related_issues(m)
     if text_checked:
         return issues
     dumped = m.model_dump(by_alias=True, exclude_unset=True)

@@ -7,7 +7,8 @@ copied verbatim from that database's ``sqlite_master`` (so ``hearing_date_only``
 On a database that already has the schema it changes nothing destructive: it only adds
 what is missing (those two columns, and indexes with ``CREATE INDEX IF NOT EXISTS`` on every
 child table's foreign-key column, which undo and link replacement need, plus one on
-``witnesses(full_name COLLATE NOCASE)`` for the witness lookup).
+``witnesses(full_name COLLATE NOCASE)`` for the witness lookup), and on both the additive
+tables of ``schema_related`` (treaties, nominations, continuations).
 
 A database holding other tables and no ``hearings(event_id)`` raises
 :class:`SchemaMismatch`. Tables named ``sqlite_*`` and ``sqlbatch_*`` (the journal) do not
@@ -18,10 +19,14 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
+
+from .schema_related import ensure_related_tables
+from .schema_types import Executes
 
 __all__ = [
     "COMMITTEE_CONGRESS",
+    "Executes",
     "SchemaMismatch",
     "ensure_schema",
     "is_hearings_schema",
@@ -29,12 +34,6 @@ __all__ = [
     "schema_problems",
     "seed_committees",
 ]
-
-
-class Executes(Protocol):
-    """Anything with ``execute(sql, params)`` returning an iterable of row tuples."""
-
-    def execute(self, sql: str, bindings: Any = ..., /) -> Any: ...
 
 
 class SchemaMismatch(RuntimeError):
@@ -452,6 +451,7 @@ def ensure_schema(conn: Executes) -> Literal["created", "existing"]:
                     conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}", ())
         for statement in _ADDITIVE_INDEXES:
             conn.execute(statement, ())
+        ensure_related_tables(conn)
     except BaseException:
         conn.execute("ROLLBACK TO hearings_ensure_schema", ())
         conn.execute("RELEASE hearings_ensure_schema", ())
@@ -492,20 +492,22 @@ def _parents_first(committees: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 _INSERT_COMMITTEE = """
-INSERT INTO committees (system_code, name, chamber, type, parent_committee_id, url, congress)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+INSERT INTO committees (system_code, name, chamber, type, parent_committee_id, url, congress, is_current)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, 1))
 ON CONFLICT(system_code) DO UPDATE SET
     name = ?2, chamber = ?3, type = ?4, parent_committee_id = ?5, url = ?6, congress = ?7,
-    updated_at = CURRENT_TIMESTAMP
+    is_current = coalesce(?8, committees.is_current), updated_at = CURRENT_TIMESTAMP
 """
 
 # A plain UPDATE for a stored committee: an UPSERT that changes nothing still advances
-# the AUTOINCREMENT counter in sqlite_sequence, which would be a write.
+# the AUTOINCREMENT counter in sqlite_sequence, which would be a write. An unknown
+# ``isCurrent`` (None) keeps the stored flag.
 _UPDATE_COMMITTEE = """
 UPDATE committees SET name = ?2, chamber = ?3, type = ?4, parent_committee_id = ?5, url = ?6,
-    congress = ?7, updated_at = CURRENT_TIMESTAMP
+    congress = ?7, is_current = coalesce(?8, is_current), updated_at = CURRENT_TIMESTAMP
 WHERE system_code = ?1 AND (name IS NOT ?2 OR chamber IS NOT ?3 OR type IS NOT ?4
-    OR parent_committee_id IS NOT ?5 OR url IS NOT ?6 OR congress IS NOT ?7)
+    OR parent_committee_id IS NOT ?5 OR url IS NOT ?6 OR congress IS NOT ?7
+    OR (?8 IS NOT NULL AND is_current IS NOT ?8))
 RETURNING committee_id
 """
 
@@ -515,7 +517,11 @@ def seed_committees(
 ) -> dict[str, int]:
     """Upsert a committee list (``committees.json`` shape) by ``system_code``.
 
-    ``parent`` (a system code) becomes ``parent_committee_id``; a parent that is neither in
+    ``congress`` is stored on every row: the Congress the list is of (the bundled list is
+    the 118th's; a list read from the API is that of ``--congress``). ``isCurrent`` (when
+    the row has it, true or false) becomes ``is_current``; without it a new committee is
+    current and a stored one keeps its flag. ``parent`` (a system code) becomes
+    ``parent_committee_id``; a parent that is neither in
     the list nor in the database raises ``ValueError``. An unknown ``committeeTypeCode``
     is stored as ``Other``. A committee that is already stored identically is not written.
     Atomic (a savepoint): on an error nothing of the list is applied.
@@ -548,7 +554,17 @@ def _seed_one(conn: Executes, item: dict[str, Any], congress: int, counts: dict[
         if not found:
             raise ValueError(f"committee {code}: parent {item['parent']!r} is unknown")
         parent_id = found[0][0]
-    values = (code, item["name"], chamber, kind, parent_id, item.get("url"), congress)
+    current = item.get("isCurrent")
+    values = (
+        code,
+        item["name"],
+        chamber,
+        kind,
+        parent_id,
+        item.get("url"),
+        congress,
+        None if current is None else int(bool(current)),
+    )
     if not _rows(conn, "SELECT 1 FROM committees WHERE system_code = ?", (code,)):
         conn.execute(_INSERT_COMMITTEE, values)
         counts["added"] += 1

@@ -3,20 +3,30 @@
 :func:`write_meeting` writes the hearing by ``event_id``: a new one with ``INSERT ... ON
 CONFLICT(event_id) DO UPDATE ... WHERE`` a column differs, a stored one with ``UPDATE ...
 WHERE`` a column differs (never the REPLACE conflict resolution, which deletes and orphans
-the children), and replaces the meeting's link sets (committees, witness
-appearances, witness documents, supporting documents, transcripts) by difference: rows
-that are no longer in the payload are deleted (children before parents: the earlier schema
-has no ``ON DELETE CASCADE``), new ones inserted, changed ones updated, identical ones left
-alone. A set whose payload field is absent is kept as stored. ``"unchanged"`` means no write
-at all; ``hearings.updated_at`` moves only on a real change of the meeting or its links.
+the children), and replaces the meeting's link sets (committees, witness appearances,
+witness documents, supporting documents, transcripts, bills, treaties, nominations,
+continuations) by difference: rows that are no longer in the payload are deleted (children
+before parents: the earlier schema has no ``ON DELETE CASCADE``), new ones inserted, changed
+ones updated, identical ones left alone. A detail payload is the whole record, so an empty
+set removes the stored rows. ``"unchanged"`` means no write at all; ``hearings.updated_at``
+moves only on a real change of the meeting or its links.
+
+Never blanked silently: an update whose payload has no title (or no date) for a meeting
+stored with one is refused (:class:`~adapters.hearings.models.RecordInvalid`, rules
+``title_kept`` and ``date_kept``), before any write.
 
 Witnesses are shared between meetings: one is found by its deduplication key
 (:func:`~adapters.hearings.mapping.witness_key`: name without honorifics, casefolded, plus
 organisation), else inserted; a found witness row is never rewritten (its ``title`` is the
-position of its first appearance, as in the earlier database; the per-meeting position is
-``witness_appearances.position``). When the earlier database holds the same person twice,
-the lowest ``witness_id`` is used. A witness whose last appearance a write removes is
-deleted with it (no witness row without an appearance, as in the earlier database).
+position of its first appearance, as in the earlier database; the per-meeting position and
+``witness_type`` are ``witness_appearances``'; a stored type the rule cannot replace, because
+it places the witness nowhere, is kept). When the earlier database holds the same
+person twice, the lowest ``witness_id`` is used. A witness whose last appearance a write
+removes is deleted with it (no witness row without an appearance, as in the earlier
+database).
+
+Where ``hearings`` has the earlier system's video columns, the preferred video fills them
+and is not written again as a ``Video`` supporting document; elsewhere every video is one.
 
 The connection is anything with ``execute(sql, params)`` returning an iterable of tuples
 (an ``apsw.Connection``); every statement is a constant text with parameters, so SQLite's
@@ -25,15 +35,20 @@ prepared-statement cache serves them. Transactions are the caller's (the unit of
 
 from __future__ import annotations
 
-from collections import Counter
 from functools import lru_cache
 from typing import Any, Literal
 
-from .mapping import DocumentRow, MeetingRows, WitnessRow, supporting_source, witness_key
+from .mapping import DocumentRow, MeetingRows, WitnessRow, witness_key
 from .models import RecordInvalid
 from .schema import Executes
+from .schema_related import has_video_columns
+from .sqlrows import all_rows as _all
+from .sqlrows import multiset_diff as _multiset_diff
+from .store_documents import write_supporting, write_transcripts
+from .store_read import read_meeting_state, read_related_state
+from .store_related import write_bills, write_continuations, write_nominations, write_treaties
 
-__all__ = ["UnknownCommittee", "WriteResult", "read_meeting_state", "write_meeting"]
+__all__ = ["UnknownCommittee", "WriteResult", "read_meeting_state", "read_related_state", "write_meeting"]
 
 WriteResult = Literal["added", "updated", "unchanged"]
 
@@ -59,10 +74,6 @@ _REQUIRED_ON_INSERT = {
     "hearing_type": "type",
     "status": "meetingStatus",
 }
-
-
-def _all(conn: Executes, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-    return [tuple(row) for row in conn.execute(sql, params)]
 
 
 @lru_cache(maxsize=64)
@@ -97,32 +108,13 @@ def _update_sql(columns: tuple[str, ...]) -> str:
     )
 
 
-def _multiset_diff(
-    stored: list[tuple[int, tuple[Any, ...]]], wanted: list[tuple[Any, ...]]
-) -> tuple[list[int], list[tuple[Any, ...]]]:
-    """Ids of stored rows to delete and values to insert so that stored == wanted."""
-    need = Counter(wanted)
-    delete: list[int] = []
-    for row_id, values in stored:
-        if need[values] > 0:
-            need[values] -= 1
-        else:
-            delete.append(row_id)
-    insert: list[tuple[Any, ...]] = []
-    for values in wanted:
-        if need[values] > 0:
-            need[values] -= 1
-            insert.append(values)
-    return delete, insert
-
-
 # -- committees ----------------------------------------------------------------------------
 
 
 def _committee_ids(conn: Executes, rows: MeetingRows) -> list[tuple[int, int]]:
     """``(committee_id, is_primary)`` per link; raises :class:`UnknownCommittee` first."""
     out = []
-    for link in rows.committees or ():
+    for link in rows.committees:
         found = _all(conn, "SELECT committee_id FROM committees WHERE system_code = ?", (link.system_code,))
         if not found:
             raise UnknownCommittee(link.system_code, link.index, key=rows.event_id)
@@ -185,7 +177,9 @@ def _witness_id(conn: Executes, witness: WitnessRow) -> int:
     return inserted[0][0]
 
 
-def _orders(stored: dict[int, tuple[int, Any, Any]], ids: list[int], witnesses: tuple[WitnessRow, ...]) -> list[int]:
+def _orders(
+    stored: dict[int, tuple[int, Any, Any, Any]], ids: list[int], witnesses: tuple[WitnessRow, ...]
+) -> list[int]:
     """The appearance orders to store: the stored ones while they still sort the payload.
 
     ``appearance_order`` orders the witnesses; its numbers carry no meaning of their own
@@ -209,10 +203,10 @@ def _write_appearances(
         {}
         if new
         else {
-            witness_id: (appearance_id, position, order)
-            for appearance_id, witness_id, position, order in _all(
+            witness_id: (appearance_id, position, order, kind)
+            for appearance_id, witness_id, position, order, kind in _all(
                 conn,
-                "SELECT appearance_id, witness_id, position, appearance_order "
+                "SELECT appearance_id, witness_id, position, appearance_order, witness_type "
                 "FROM witness_appearances WHERE hearing_id = ?",
                 (hearing_id,),
             )
@@ -224,24 +218,27 @@ def _write_appearances(
     by_appearance: dict[int, WitnessRow] = {}
     for witness_id, witness, order in zip(ids, witnesses, orders, strict=True):
         if witness_id in stored:
-            appearance_id, position, stored_order = stored[witness_id]
-            if (position, stored_order) != (witness.position, order):
+            appearance_id, position, stored_order, kind = stored[witness_id]
+            # the rule's type wins; where it cannot place the witness, a stored type stays
+            wanted_kind = witness.witness_type if witness.witness_type is not None else kind
+            if (position, stored_order, kind) != (witness.position, order, wanted_kind):
                 conn.execute(
-                    "UPDATE witness_appearances SET position = ?, appearance_order = ? WHERE appearance_id = ?",
-                    (witness.position, order, appearance_id),
+                    "UPDATE witness_appearances SET position = ?, appearance_order = ?, witness_type = ? "
+                    "WHERE appearance_id = ?",
+                    (witness.position, order, wanted_kind, appearance_id),
                 )
                 changed = True
         else:
             appearance_id = _all(
                 conn,
-                "INSERT INTO witness_appearances (witness_id, hearing_id, position, appearance_order) "
-                "VALUES (?, ?, ?, ?) RETURNING appearance_id",
-                (witness_id, hearing_id, witness.position, order),
+                "INSERT INTO witness_appearances (witness_id, hearing_id, position, appearance_order, witness_type) "
+                "VALUES (?, ?, ?, ?, ?) RETURNING appearance_id",
+                (witness_id, hearing_id, witness.position, order, witness.witness_type),
             )[0][0]
             changed = True
         by_appearance[appearance_id] = witness
     wanted_ids = set(ids)
-    for witness_id, (appearance_id, _, _) in stored.items():
+    for witness_id, (appearance_id, *_) in stored.items():
         if witness_id not in wanted_ids:
             conn.execute("DELETE FROM witness_documents WHERE appearance_id = ?", (appearance_id,))
             conn.execute("DELETE FROM witness_appearances WHERE appearance_id = ?", (appearance_id,))
@@ -286,182 +283,80 @@ def _write_witness_documents(conn: Executes, hearing_id: int, by_appearance: dic
     return bool(delete or insert)
 
 
-# -- documents and transcripts -------------------------------------------------------------
-
-
-def _write_supporting(conn: Executes, hearing_id: int, sources: dict[str, tuple[DocumentRow, ...]], new: bool) -> bool:
-    if not sources:
-        return False
-    stored = (
-        []
-        if new
-        else [
-            (document_id, (document_type, title, description, url, fmt))
-            for document_id, document_type, title, description, url, fmt in _all(
-                conn,
-                "SELECT document_id, document_type, title, description, document_url, format_type "
-                "FROM supporting_documents WHERE hearing_id = ? ORDER BY document_id",
-                (hearing_id,),
-            )
-            if supporting_source(document_type) in sources
-        ]
-    )
-    wanted = [
-        (d.document_type, d.title, d.description, d.document_url, d.format_type)
-        for docs in sources.values()
-        for d in docs
-    ]
-    delete, insert = _multiset_diff(stored, wanted)
-    for document_id in delete:
-        conn.execute("DELETE FROM supporting_documents WHERE document_id = ?", (document_id,))
-    for values in insert:
-        conn.execute(
-            "INSERT INTO supporting_documents (hearing_id, document_type, title, description, "
-            "document_url, format_type) VALUES (?, ?, ?, ?, ?, ?)",
-            (hearing_id, *values),
-        )
-    return bool(delete or insert)
-
-
-def _write_transcripts(conn: Executes, hearing_id: int, rows: MeetingRows, new: bool) -> bool:
-    stored = (
-        []
-        if new
-        else [
-            (transcript_id, (jacket, url))
-            for transcript_id, jacket, url in _all(
-                conn,
-                "SELECT transcript_id, jacket_number, document_url FROM hearing_transcripts "
-                "WHERE hearing_id = ? ORDER BY transcript_id",
-                (hearing_id,),
-            )
-        ]
-    )
-    wanted = [(t.jacket_number, t.document_url) for t in rows.transcripts or ()]
-    delete, insert = _multiset_diff(stored, wanted)
-    for transcript_id in delete:
-        conn.execute("DELETE FROM hearing_transcripts WHERE transcript_id = ?", (transcript_id,))
-    for values in insert:
-        conn.execute(
-            "INSERT INTO hearing_transcripts (hearing_id, jacket_number, document_url) VALUES (?, ?, ?)",
-            (hearing_id, *values),
-        )
-    return bool(delete or insert)
-
-
 # -- the meeting ---------------------------------------------------------------------------
+
+
+def _refuse_blanking(rows: MeetingRows, title: str | None, day: str | None) -> None:
+    """An update may not replace a stored title or date with nothing."""
+    if (title or "").strip() and not (rows.hearing.get("title") or "").strip():
+        raise RecordInvalid(
+            "title", "title_kept", "the payload has no title; the stored title is kept, the update refused",
+            key=rows.event_id,
+        )  # fmt: skip
+    if day and not rows.hearing.get("hearing_date"):
+        raise RecordInvalid(
+            "date", "date_kept", f"the payload has no date; the stored date {day} is kept, the update refused",
+            key=rows.event_id,
+        )  # fmt: skip
+
+
+def _with_video(conn: Executes, rows: MeetingRows) -> tuple[dict[str, Any], dict[str, tuple[DocumentRow, ...]]]:
+    """The hearing columns and supporting documents, with the video columns where they exist."""
+    if not has_video_columns(conn):
+        return rows.hearing, rows.supporting
+    hearing = {**rows.hearing, **rows.video.as_columns()}
+    videos = list(rows.supporting.get("video", ()))
+    chosen = next((i for i, d in enumerate(videos) if d.document_url == rows.video.video_url), None)
+    if chosen is not None:
+        del videos[chosen]
+    return hearing, {**rows.supporting, "video": tuple(videos)}
 
 
 def write_meeting(conn: Executes, rows: MeetingRows) -> WriteResult:
     """Write everything of one meeting; ``"added"``, ``"updated"`` or ``"unchanged"``.
 
     Raises :class:`UnknownCommittee` (before any write) for a committee the database does
-    not know, and :class:`RecordInvalid` (rule ``required``) for a new meeting whose payload
-    lacks a NOT NULL column or its committees.
+    not know, :class:`RecordInvalid` (rule ``required``) for a new meeting whose payload
+    lacks a NOT NULL column or its committees, and (rules ``title_kept``, ``date_kept``)
+    for an update that would blank a stored title or date.
     """
-    found = _all(conn, "SELECT hearing_id FROM hearings WHERE event_id = ?", (rows.event_id,))
+    found = _all(conn, "SELECT hearing_id, title, hearing_date FROM hearings WHERE event_id = ?", (rows.event_id,))
     new = not found
     if new:
         for column, api_field in _REQUIRED_ON_INSERT.items():
             if rows.hearing.get(column) is None:
                 raise RecordInvalid(api_field, "required", "a new meeting needs it", key=rows.event_id)
-        if not rows.committees:
-            raise RecordInvalid("committees", "required", "a new meeting needs a committee", key=rows.event_id)
-    committees = _committee_ids(conn, rows) if rows.committees is not None else None
+    else:
+        _refuse_blanking(rows, found[0][1], found[0][2])
+    if not rows.committees:
+        raise RecordInvalid("committees", "required", "a meeting needs a committee", key=rows.event_id)
+    committees = _committee_ids(conn, rows)
+    hearing, supporting = _with_video(conn, rows)
 
     if new:
-        columns = tuple(rows.hearing)
-        values = tuple(rows.hearing[c] for c in columns)
+        columns = tuple(hearing)
+        values = tuple(hearing[c] for c in columns)
         hearing_id = _all(conn, _insert_sql(columns), values)[0][0]
         hearing_changed = True
     else:
         hearing_id = found[0][0]
-        columns = tuple(c for c in rows.hearing if c != "event_id")
-        values = tuple(rows.hearing[c] for c in columns)
+        columns = tuple(c for c in hearing if c != "event_id")
+        values = tuple(hearing[c] for c in columns)
         hearing_changed = bool(columns) and bool(_all(conn, _update_sql(columns), (*values, hearing_id)))
 
-    children_changed = False
-    if committees is not None:
-        children_changed |= _write_committees(conn, hearing_id, committees, new)
-    if rows.witnesses is not None:
-        changed, by_appearance = _write_appearances(conn, hearing_id, rows.witnesses, new)
-        children_changed |= changed
-        if rows.witness_documents:
-            children_changed |= _write_witness_documents(conn, hearing_id, by_appearance, new)
-    children_changed |= _write_supporting(conn, hearing_id, rows.supporting, new)
-    if rows.transcripts is not None:
-        children_changed |= _write_transcripts(conn, hearing_id, rows, new)
+    children_changed = _write_committees(conn, hearing_id, committees, new)
+    changed, by_appearance = _write_appearances(conn, hearing_id, rows.witnesses, new)
+    children_changed |= changed
+    children_changed |= _write_witness_documents(conn, hearing_id, by_appearance, new)
+    children_changed |= write_supporting(conn, hearing_id, supporting, new)
+    children_changed |= write_transcripts(conn, hearing_id, rows.transcripts, new)
+    children_changed |= write_bills(conn, hearing_id, rows.bills, new)
+    children_changed |= write_treaties(conn, hearing_id, rows.treaties, new)
+    children_changed |= write_nominations(conn, hearing_id, rows.nominations, new)
+    children_changed |= write_continuations(conn, hearing_id, rows.continuations, new)
 
     if new:
         return "added"
     if children_changed and not hearing_changed:
         conn.execute("UPDATE hearings SET updated_at = CURRENT_TIMESTAMP WHERE hearing_id = ?", (hearing_id,))
     return "updated" if hearing_changed or children_changed else "unchanged"
-
-
-def read_meeting_state(conn: Executes, event_id: str) -> dict[str, Any] | None:
-    """What the database holds for one meeting, by column name (``None``: not stored).
-
-    Keys: ``hearing`` (every column), ``committees`` ([(system_code, is_primary)] by
-    committee), ``witnesses`` ([{full_name, organization, position, appearance_order,
-    documents}] by appearance order), ``supporting_documents`` and ``transcripts``.
-    """
-    cursor = conn.execute("SELECT * FROM hearings WHERE event_id = ?", (event_id,))
-    names = (
-        [d[0] for d in cursor.getdescription()]
-        if hasattr(cursor, "getdescription")
-        else [d[0] for d in cursor.description]
-    )
-    found = [tuple(row) for row in cursor]
-    if not found:
-        return None
-    hearing = dict(zip(names, found[0], strict=True))
-    hearing_id = hearing["hearing_id"]
-    committees = _all(
-        conn,
-        "SELECT c.system_code, hc.is_primary FROM hearing_committees hc "
-        "JOIN committees c ON c.committee_id = hc.committee_id WHERE hc.hearing_id = ? "
-        "ORDER BY c.system_code",
-        (hearing_id,),
-    )
-    witnesses = []
-    for appearance_id, full_name, organization, position, order in _all(
-        conn,
-        "SELECT a.appearance_id, w.full_name, w.organization, a.position, a.appearance_order "
-        "FROM witness_appearances a JOIN witnesses w ON w.witness_id = a.witness_id "
-        "WHERE a.hearing_id = ? ORDER BY a.appearance_order, a.appearance_id",
-        (hearing_id,),
-    ):
-        documents = _all(
-            conn,
-            "SELECT document_type, title, document_url, format_type FROM witness_documents "
-            "WHERE appearance_id = ? ORDER BY document_id",
-            (appearance_id,),
-        )
-        witnesses.append(
-            {
-                "full_name": full_name,
-                "organization": organization,
-                "position": position,
-                "appearance_order": order,
-                "documents": documents,
-            }
-        )
-    supporting = _all(
-        conn,
-        "SELECT document_type, title, description, document_url, format_type "
-        "FROM supporting_documents WHERE hearing_id = ? ORDER BY document_id",
-        (hearing_id,),
-    )
-    transcripts = _all(
-        conn,
-        "SELECT jacket_number, document_url FROM hearing_transcripts WHERE hearing_id = ? ORDER BY transcript_id",
-        (hearing_id,),
-    )
-    return {
-        "hearing": hearing,
-        "committees": committees,
-        "witnesses": witnesses,
-        "supporting_documents": supporting,
-        "transcripts": transcripts,
-    }

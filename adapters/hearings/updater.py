@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,12 +33,15 @@ from sqlbatch.validators import BatchContext
 from .mapping import MeetingRows, meeting_rows
 from .models import RecordInvalid, parse_meeting
 from .rules import DEFAULT_RULES, RuleConfig, check_meeting, may_hold_control_chars
-from .schema import ensure_schema, load_bundled_committees, seed_committees
+from .schema import COMMITTEE_CONGRESS, ensure_schema, load_bundled_committees, seed_committees
 from .seen import SeenKeys
 from .sources.record import RawRecord
 from .store import write_meeting
+from .textrepair import repair_text
 
 JOB = "hearings"
+
+_C1 = re.compile(r"[\x80-\x9f]")  # Windows-1252 read as Latin-1: repaired before the rules
 
 
 @dataclass
@@ -80,12 +84,16 @@ class MeetingPreparer:
                 f"occurrence (#{first[1]}) was kept",
                 "eventId",
             )
+        payload, repairs = repair_text(raw.payload) if _C1.search(text) else (raw.payload, [])
+        if repairs:
+            text = json.dumps(payload, ensure_ascii=False, default=str)
         try:
-            meeting = parse_meeting(raw.payload)
+            meeting = parse_meeting(payload)
         except RecordInvalid as exc:
             raise RecordFailed(key, exc.rule, exc.reason, exc.field) from None
         found = check_meeting(meeting, self.rules, text_checked=not may_hold_control_chars(text))
-        issues = [Issue(i.rule, i.message, key, i.field, i.severity) for i in found]
+        issues = [Issue("text_repaired", r.message, key, r.field, "warning") for r in repairs]
+        issues += [Issue(i.rule, i.message, key, i.field, i.severity) for i in found]
         errors = [i for i in issues if i.severity == "error"]
         if errors:
             raise RecordFailed(key, errors[0].rule, errors[0].message, errors[0].field)
@@ -144,16 +152,22 @@ def hearings_all_linked(conn: Connection) -> list[Issue]:
     ]
 
 
-def prepare_database(conn: Connection, committees: Iterable[dict] | None = None) -> bool:
+def prepare_database(
+    conn: Connection, committees: Iterable[dict] | None = None, *, congress: int | None = None
+) -> bool:
     """Create (new file) or extend (earlier schema) the database; seed committees when empty.
 
-    Returns True when the database was new.
+    ``committees`` (a list read from the API for ``congress``) are stored with that
+    ``congress``; the bundled list is the 118th Congress's. Returns True when the database
+    was new.
     """
     with conn:
         created = ensure_schema(conn.raw)
         count = conn.query_value("SELECT count(*) FROM committees")
-        if committees is not None or not count:
-            seed_committees(conn.raw, list(committees) if committees is not None else load_bundled_committees())
+        if committees is not None:
+            seed_committees(conn.raw, list(committees), congress=congress or COMMITTEE_CONGRESS)
+        elif not count:
+            seed_committees(conn.raw, load_bundled_committees())
     return created == "created"
 
 

@@ -99,10 +99,11 @@ def test_wrong_types_name_the_first_failing_path() -> None:
 
 
 def test_extra_fields_are_ignored_and_absent_is_not_null() -> None:
-    meeting = parse_meeting({"eventId": "1", "relatedItems": {"bills": []}, "location": None})
+    meeting = parse_meeting({"eventId": "1", "relatedItems": {"bills": []}, "location": None, "unknown": 1})
     assert meeting.has("location") and meeting.location is None
     assert not meeting.has("title") and not meeting.has("witnesses")
-    assert meeting.congress is None and "relatedItems" not in meeting.model_dump(by_alias=True)
+    assert meeting.congress is None and "unknown" not in meeting.model_dump(by_alias=True)
+    assert meeting.related_items is not None and meeting.related_items.bills == []
 
 
 def test_null_lists_are_present_and_empty() -> None:
@@ -153,12 +154,17 @@ def test_url_from_payload_wins_and_is_derived_otherwise() -> None:
     assert rows_of(chamber="Senate").hearing["url"].endswith("/119/senate/118296?format=json")
 
 
-def test_only_present_fields_become_columns() -> None:
+def test_a_payload_is_the_whole_record_except_the_columns_that_cannot_be_blanked() -> None:
+    """The API leaves empty elements out: absent title, date, location, lists mean none now;
+    congress, chamber, type, meetingStatus, updateDate (NOT NULL or the cursor) only when present."""
     hearing = meeting_rows(parse_meeting({"eventId": "9", "meetingStatus": "Canceled"})).hearing
-    assert hearing == {"event_id": "9", "status": "Canceled"}  # no url: congress/chamber absent
+    assert hearing == {
+        "event_id": "9", "status": "Canceled", "title": "", "hearing_date": None, "hearing_date_only": None,
+        "hearing_time": None, "location": None, "jacket_number": None,
+    }  # fmt: skip  # no url: congress/chamber absent
     rows = meeting_rows(parse_meeting({"eventId": "9"}))
-    assert rows.committees is None and rows.witnesses is None and rows.transcripts is None
-    assert rows.supporting == {} and not rows.witness_documents
+    assert rows.committees == () and rows.witnesses == () and rows.transcripts == () and rows.bills == ()
+    assert rows.supporting == {"witness": (), "meeting": (), "video": ()}
 
 
 @pytest.mark.parametrize(("location", "text"), [
@@ -301,7 +307,6 @@ def test_witness_documents_attach_by_file_name_else_meeting_level() -> None:
         ("Biography", "Witness Biography", "PDF"),
     ]
     assert marcellus.documents == () and mary.documents == ()  # "OsceolaM" names two witnesses
-    assert rows.witness_documents
     loose = rows.supporting["witness"]
     assert [(d.document_type, d.document_url.rsplit("-", 2)[-2]) for d in loose] == [
         ("Witness Truth in Testimony", "OsceolaM"),
@@ -310,10 +315,17 @@ def test_witness_documents_attach_by_file_name_else_meeting_level() -> None:
     assert {supporting_source(d.document_type) for d in loose} == {"witness"}
 
 
-def test_witness_documents_without_witnesses_in_payload_are_left_alone() -> None:
+def test_witness_documents_without_witnesses_are_meeting_level() -> None:
     payload = {k: v for k, v in BASE.items() if k != "witnesses"}
     rows = meeting_rows(parse_meeting({**payload, "witnessDocuments": [{"documentType": "Witness Statement"}]}))
-    assert rows.witnesses is None and not rows.witness_documents and "witness" not in rows.supporting
+    assert rows.witnesses == ()
+    assert [d.document_type for d in rows.supporting["witness"]] == ["Witness Statement"]
+
+
+def test_a_witness_without_a_name_is_left_out() -> None:
+    named = {"name": "Dr. Ada Lovelace", "position": "Professor", "organization": "University of London"}
+    rows = rows_of(witnesses=[{"position": "Chief", "organization": "Nowhere Inc."}, named, {"name": "  "}])
+    assert [(w.full_name, w.order, w.witness_type) for w in rows.witnesses] == [("Ada Lovelace", 1, "Academic")]
 
 
 # -- documents and videos ------------------------------------------------------------------

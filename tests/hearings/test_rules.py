@@ -113,13 +113,18 @@ def test_title_length_is_unlimited_by_default_and_configurable(
     )
 
 
-def test_empty_title_and_missing_date_are_warnings_only() -> None:
-    assert rules_of(title="", date=None) == {
-        ("title", "title_present", "warning"),
-        ("date", "date_present", "warning"),
-    }
-    assert rules_of(title=None) == {("title", "title_present", "warning")}
-    assert validate_meeting(parse_meeting({**BASE, "title": "  "})) != []  # kept, not raised
+def test_neither_title_nor_date_is_the_placeholder_a_dated_meeting_needs_a_title() -> None:
+    placeholder = {("title", "title_present", "warning"), ("date", "date_present", "warning")}
+    assert rules_of(title="", date=None) == placeholder
+    without = {k: v for k, v in BASE.items() if k not in ("title", "date")}  # the API leaves them out
+    assert {(i.field, i.rule, i.severity) for i in check_meeting(parse_meeting(without))} == placeholder
+    assert validate_meeting(parse_meeting({**BASE, "title": "  ", "date": None})) != []  # kept, not raised
+    assert rules_of(title=None) == {("title", "title_present", "error")}
+    assert rules_of(title="  ") == {("title", "title_present", "error")}
+    assert {k for k in BASE if k == "title"} and rules_of(date=None) == {("date", "date_present", "warning")}
+    with pytest.raises(RecordInvalid) as caught:
+        validate_meeting(parse_meeting({k: v for k, v in BASE.items() if k != "title"}))
+    assert (caught.value.field, caught.value.rule) == ("title", "title_present")
 
 
 @pytest.mark.parametrize("value", ["2025-05-21T14:00:00Z", "2025-05-21", "2025-05-21T10:00:00-04:00",
@@ -147,15 +152,18 @@ def test_validate_raises_the_first_error_with_the_documented_message() -> None:
     assert (caught.value.field, caught.value.rule, caught.value.key) == ("date", "date_parses", "117773")
 
 
-def test_committees_present_but_empty_is_an_error_absent_is_not() -> None:
+def test_committees_empty_or_absent_is_an_error() -> None:
     assert rules_of(committees=[]) == {("committees", "committee_present", "error")}
     payload = {k: v for k, v in BASE.items() if k != "committees"}
-    assert check_meeting(parse_meeting(payload)) == []
+    assert [(i.field, i.rule) for i in check_meeting(parse_meeting(payload))] == [("committees", "committee_present")]
 
 
-def test_witness_needs_a_name() -> None:
-    witnesses = [{"name": "A B"}, {"name": "A C"}, {"name": "  ", "organization": "X"}]
-    assert rules_of(witnesses=witnesses) == {("witnesses[2].name", "witness_name_present", "error")}
+def test_a_witness_without_a_name_is_a_warning_not_an_error() -> None:
+    witnesses = [{"name": "A B"}, {"name": "A C"}, {"name": "  ", "organization": "X"}, {"position": "Chief"}]
+    assert rules_of(witnesses=witnesses) == {
+        ("witnesses[2].name", "witness_name_present", "warning"),
+        ("witnesses[3].name", "witness_name_present", "warning"),
+    }
 
 
 def test_control_characters_are_errors_but_tab_cr_lf_are_not() -> None:
@@ -171,6 +179,29 @@ def test_event_id_must_not_be_empty() -> None:
     assert rules_of(eventId="  ") == {("eventId", "event_id_present", "error")}
 
 
-def test_absent_fields_are_not_judged() -> None:
+def test_a_bare_payload_is_judged_as_the_whole_record() -> None:
+    """Absent is empty: no committee (error), no title and no date (the placeholder warnings)."""
     meeting = parse_meeting({"eventId": "1"})
-    assert check_meeting(meeting) == []
+    assert {(i.rule, i.severity) for i in check_meeting(meeting)} == {
+        ("committee_present", "error"), ("title_present", "warning"), ("date_present", "warning"),
+    }  # fmt: skip
+
+
+def test_related_items_rules() -> None:
+    bills = [
+        {"congress": 118, "number": "1532", "type": "HR", "url": "https://api.congress.gov/v3/bill/118/hr/1532"},
+        {"congress": 118, "number": "12", "type": "H.J.Res."},  # spelled with dots: HJRES
+        {"congress": 118, "number": "7", "type": "PL"},
+        {"number": "8", "type": "S"},
+    ]
+    related = {"bills": bills, "treaties": [{"congress": 118, "number": "5"}, {"part": "A"}], "nominations": []}
+    assert rules_of(relatedItems=related) == {
+        ("relatedItems.bills[2].type", "bill_type_valid", "error"),
+        ("relatedItems.bills[3]", "related_item_complete", "warning"),
+        ("relatedItems.treaties[1]", "related_item_complete", "warning"),
+    }
+    continuations = [{"continuationDate": "2025-05-22T14:00:00Z"}, {"continuationDate": "soon"}, {}]
+    assert rules_of(continuations=continuations) == {
+        ("continuations[1].continuationDate", "continuation_parses", "error"),
+        ("continuations[2].continuationDate", "continuation_parses", "warning"),
+    }

@@ -11,6 +11,7 @@ from typing import Any
 
 import apsw
 import pytest
+from data_support import meetings_whose_witness_type_changes
 
 from adapters.hearings import store
 from adapters.hearings.mapping import meeting_rows
@@ -62,6 +63,12 @@ def find(payloads: list[dict[str, Any]], event_id: str) -> dict[str, Any]:
 
 # -- schema --------------------------------------------------------------------------------
 
+# what the updater adds to the earlier schema: the witness lookup index and the additive tables
+ADDITIVE_OBJECTS = (
+    "idx_witnesses_full_name", "hearing_treaties", "hearing_nominations", "hearing_continuations",
+    "idx_hearing_treaties_hearing", "idx_hearing_nominations_hearing", "idx_hearing_continuations_hearing",
+)  # fmt: skip
+
 
 def test_new_database_gets_the_earlier_schema_verbatim(tmp_path: Path, earlier_db_source: Path) -> None:
     conn = apsw.Connection(str(tmp_path / "new.db"))
@@ -70,7 +77,7 @@ def test_new_database_gets_the_earlier_schema_verbatim(tmp_path: Path, earlier_d
     earlier = apsw.Connection(str(earlier_db_source), flags=apsw.SQLITE_OPEN_READONLY)
     created = master(conn)
     extra = [row for row in created if row not in master(earlier)]
-    assert [name for _, name, _ in extra] == ["idx_witnesses_full_name"]
+    assert sorted(name for _, name, _ in extra) == sorted(ADDITIVE_OBJECTS)
     assert [row for row in master(earlier) if row not in created] == []
     columns = [name for (_, name, *_) in conn.execute("PRAGMA table_info(hearings)")]
     assert columns[-2:] == ["hearing_date_only", "hearing_time"]
@@ -87,12 +94,16 @@ def test_existing_earlier_database_is_used_as_is(tmp_path: Path, earlier_db_sour
     rows_before, schema_before = dump(conn), master(conn)
     assert is_hearings_schema(conn)
     assert ensure_schema(conn) == "existing"
-    assert dump(conn) == rows_before
+    after = dump(conn)
+    assert {t: after[t] for t in rows_before} == rows_before
+    assert {t: rows for t, rows in after.items() if t not in rows_before} == {
+        "hearing_continuations": [], "hearing_nominations": [], "hearing_treaties": [],
+    }  # fmt: skip
     added = [row for row in master(conn) if row not in schema_before]
-    assert [name for _, name, _ in added] == ["idx_witnesses_full_name"]  # only additive
+    assert sorted(name for _, name, _ in added) == sorted(ADDITIVE_OBJECTS)  # only additive
     assert [row for row in schema_before if row not in master(conn)] == []
     assert seed_committees(conn, load_bundled_committees()) == {"added": 0, "updated": 0, "unchanged": 214}
-    assert dump(conn) == rows_before
+    assert dump(conn) == after
 
 
 def test_older_hearings_table_gets_the_two_columns_added(tmp_path: Path) -> None:
@@ -180,13 +191,17 @@ def test_real_meetings_into_a_copy_of_the_earlier_database(
     stored_ids = {e for (e,) in earlier_db.execute("SELECT event_id FROM hearings")}
     hearing_rows = hearings_by_event(earlier_db)
     before = dump(earlier_db)
+    # the earlier system typed witnesses by its own guess: the meetings whose types the rule corrects change
+    updated = DUPLICATE_WITNESS_MEETINGS | meetings_whose_witness_type_changes(earlier_db)
     verdicts = write_all(earlier_db, real_payloads, write)
-    assert {k: len(v) for k, v in verdicts.items()} == {"added": 141, "unchanged": 1024, "updated": 3}
+    assert {k: len(v) for k, v in verdicts.items()} == {
+        "added": 141, "unchanged": 1027 - len(updated), "updated": len(updated),
+    }  # fmt: skip
     assert set(verdicts["added"]) == {p["eventId"] for p in real_payloads} - stored_ids
-    assert set(verdicts["updated"]) == DUPLICATE_WITNESS_MEETINGS
+    assert set(verdicts["updated"]) == updated
     after = hearings_by_event(earlier_db)
     for event_id, row in hearing_rows.items():
-        if event_id in DUPLICATE_WITNESS_MEETINGS:
+        if event_id in updated:
             assert after[event_id].pop("updated_at") != row.pop("updated_at")
         assert after[event_id] == row  # every column as the earlier system stored it
     state = read_meeting_state(earlier_db, "118379")
@@ -209,6 +224,9 @@ def test_gapped_appearance_orders_of_the_earlier_database_are_kept(
 ) -> None:
     payload = copy.deepcopy(find(real_payloads, "118409"))
     orders = lambda: [w["appearance_order"] for w in read_meeting_state(earlier_db, "118409")["witnesses"]]  # noqa: E731
+    assert orders() == [1, 2, 3, 12, 13, 14, 15]
+    expected = "updated" if "118409" in meetings_whose_witness_type_changes(earlier_db) else "unchanged"
+    assert write(earlier_db, payload) == expected  # at most the witness types change
     assert orders() == [1, 2, 3, 12, 13, 14, 15]
     assert write(earlier_db, payload) == "unchanged"
     del payload["witnesses"][1]  # drop one: the others keep their numbers
@@ -301,22 +319,32 @@ def test_committee_add_and_drop(new_db: apsw.Connection, stored: dict[str, Any],
     checks_ok(new_db)
 
 
-def test_absent_fields_keep_the_stored_values(new_db: apsw.Connection, stored: dict[str, Any], write: Writer) -> None:
+def test_a_payload_is_the_whole_record_but_never_blanks_a_title_or_date(
+    new_db: apsw.Connection, stored: dict[str, Any], write: Writer
+) -> None:
+    """What the API leaves out is none now, except the NOT NULL columns; a title or date that
+    would become nothing is refused (title_kept / date_kept) and nothing is written."""
     event_id = stored["eventId"]
     full = {**stored, "location": {"room": "216", "building": "Hart Senate Office Building"}}
     assert write(new_db, full) == "updated"
     before = read_meeting_state(new_db, event_id)
-    partial = {"eventId": event_id, "meetingStatus": "Canceled"}
-    assert write(new_db, partial) == "updated"
+    lean = {k: v for k, v in full.items() if k not in ("location", "witnesses", "type", "meetingStatus", "chamber")}
+    assert write(new_db, lean) == "updated"
     after = read_meeting_state(new_db, event_id)
-    assert after["hearing"]["status"] == "Canceled"
-    for column, value in before["hearing"].items():
-        if column not in ("status", "updated_at"):
-            assert after["hearing"][column] == value, column
-    assert after["hearing"]["location"] == "Room 216, Hart Senate Office Building"
-    assert after["hearing"]["url"] is not None and after["hearing"]["title"] == stored["title"]
-    assert (after["committees"], after["witnesses"]) == (before["committees"], before["witnesses"])
-    assert write(new_db, {"eventId": event_id}) == "unchanged"
+    assert after["hearing"]["location"] is None and after["witnesses"] == []
+    for column in ("hearing_type", "status", "chamber", "congress", "title", "hearing_date", "url"):
+        assert after["hearing"][column] == before["hearing"][column], column
+    assert after["committees"] == before["committees"]
+    assert write(new_db, lean) == "unchanged"
+    changes = new_db.total_changes()
+    for missing, rule in (("title", "title_kept"), ("date", "date_kept")):
+        with pytest.raises(RecordInvalid) as caught:
+            write_meeting(new_db, meeting_rows(parse_meeting({k: v for k, v in lean.items() if k != missing})))
+        assert (caught.value.field, caught.value.rule, caught.value.key) == (missing, rule, event_id)
+    with pytest.raises(RecordInvalid) as caught:  # "" is nothing too
+        write_meeting(new_db, meeting_rows(parse_meeting({**lean, "title": " "})))
+    assert caught.value.rule == "title_kept"
+    assert new_db.total_changes() == changes
 
 
 def test_null_location_present_clears_it(new_db: apsw.Connection, stored: dict[str, Any], write: Writer) -> None:
@@ -353,6 +381,10 @@ def test_new_meeting_lacking_a_not_null_field_is_refused(new_db: apsw.Connection
     with pytest.raises(RecordInvalid) as caught:
         write(new_db, {"eventId": "5", "congress": 119, "chamber": "House", "type": "Hearing", "title": "t",
                        "meetingStatus": "Scheduled"})  # fmt: skip
+    assert (caught.value.field, caught.value.rule) == ("committees", "committee_present")
+    with pytest.raises(RecordInvalid) as caught:  # the store refuses it as well, rules or not
+        write_meeting(new_db, meeting_rows(parse_meeting({"eventId": "5", "congress": 119, "chamber": "House",
+                      "type": "Hearing", "title": "t", "meetingStatus": "Scheduled"})))  # fmt: skip
     assert (caught.value.field, caught.value.rule) == ("committees", "required")
     assert dump(new_db) == before
 
@@ -400,13 +432,13 @@ def test_documents_transcripts_and_videos_replace_by_difference(
     assert write(new_db, copy.deepcopy(payload)) == "unchanged"
     assert new_db.total_changes() == changes
 
-    # meeting documents change, videos absent: the video stays, only the notice is replaced
+    # meeting documents change, videos absent (the API leaves empty lists out): the video goes
     notice2 = {**notice, "url": "n2.pdf"}
     partial = {k: v for k, v in payload.items() if k != "videos"}
     assert write(new_db, {**partial, "meetingDocuments": [notice2]}) == "updated"
     docs = read_meeting_state(new_db, event_id)["supporting_documents"]
-    assert [d[3] for d in docs] == [loose["url"], video["url"], "n2.pdf"]
-    assert new_db.total_changes() == changes + 3  # one delete, one insert, updated_at
+    assert [d[3] for d in docs] == [loose["url"], "n2.pdf"]
+    assert new_db.total_changes() == changes + 4  # two deletes, one insert, updated_at
 
     # the witness with documents is dropped: its appearance and documents go, FKs hold
     assert write(new_db, {**payload, "witnesses": witnesses[1:]}) == "updated"

@@ -152,11 +152,25 @@ def test_status_title_location_witnesses_and_committees_land(
     assert again.metrics.records_unchanged == len(payloads)
 
 
-ABSENT_FIELDS = ("title", "meetingStatus", "type", "date", "location", "committees", "witnesses", "chamber")
+# what a payload that lacks a field means: the API leaves empty elements out, so a detail is the
+# whole record; NOT NULL columns the payload lacks keep their value; a title or date that would
+# become nothing is refused (the meeting is quarantined, nothing written)
+LACKS = ("title", "date", "committees", "meetingStatus", "type", "chamber", "location", "witnesses")
 
 
-@pytest.mark.parametrize("missing", [ABSENT_FIELDS, *((f,) for f in ABSENT_FIELDS)])
-def test_a_field_the_payload_lacks_keeps_the_stored_value(
+def _refusal(missing: tuple[str, ...]) -> str | None:
+    """The rule that refuses a payload lacking these fields, in the order they are checked."""
+    if "title" in missing and "date" not in missing:
+        return "title_present"  # a dated meeting without a title
+    if "committees" in missing:
+        return "committee_present"
+    if "title" in missing:
+        return "title_kept"  # neither title nor date is a placeholder, but this one has a stored title
+    return "date_kept" if "date" in missing else None
+
+
+@pytest.mark.parametrize("missing", [LACKS, ("title", "date"), *((f,) for f in LACKS)])
+def test_a_field_the_payload_lacks_is_none_now_or_kept_or_refused(
     tmp_path: Path, base_db: Path, chosen: list[dict[str, Any]], missing: tuple[str, ...]
 ) -> None:
     path = _copy(base_db, tmp_path / "h.db")
@@ -167,16 +181,28 @@ def test_a_field_the_payload_lacks_keeps_the_stored_value(
 
     result = update(path, records_of([partial]))
 
-    assert result.quarantined == [] and result.metrics.records_unchanged == 1
     after = _state(path, full["eventId"])
-    assert after == before  # updated_at included: nothing was written
-    assert after["hearing"]["location"] == "Room 2154, Rayburn House Office Building"
-    assert after["hearing"]["title"] == chosen[2]["title"] and len(after["witnesses"]) >= 3
+    refused = _refusal(missing)
+    if refused:
+        assert [(q.record_key, q.rule) for q in result.quarantined] == [(full["eventId"], refused)]
+        assert after == before  # updated_at included: nothing was written
+        return
+    assert result.quarantined == []
+    if set(missing) <= {"meetingStatus", "type", "chamber"}:
+        assert result.metrics.records_unchanged == 1 and after == before
+        return
+    assert result.metrics.records_updated == 1
+    assert after["hearing"]["location"] == (None if "location" in missing else before["hearing"]["location"])
+    assert after["witnesses"] == ([] if "witnesses" in missing else before["witnesses"])
+    for column in ("status", "hearing_type", "chamber", "title", "hearing_date"):
+        assert after["hearing"][column] == before["hearing"][column]
 
 
 # -- property: an update of the stored meetings == a fresh import of what the payloads say ------
 
-EDITS = ("status", "title", "location", "drop_witness", "add_witness", "committee", "lacks_location", "lacks_title")
+EDITS = ("status", "title", "location", "drop_witness", "add_witness", "committee", "lacks_location", "lacks_status",
+         "lacks_witnesses")  # fmt: skip
+KEPT_WHEN_ABSENT = ("congress", "chamber", "type", "meetingStatus", "updateDate")
 
 
 def _apply_edit(payload: dict[str, Any], edit: str, other_committee: str) -> None:
@@ -194,13 +220,16 @@ def _apply_edit(payload: dict[str, Any], edit: str, other_committee: str) -> Non
         payload["committees"] = [*payload.get("committees", []), {"systemCode": other_committee, "name": "x"}]
     elif edit == "lacks_location":
         payload.pop("location", None)
-    elif edit == "lacks_title":
-        payload.pop("title", None)
+    elif edit == "lacks_status":
+        payload.pop("meetingStatus", None)
+    elif edit == "lacks_witnesses":
+        payload.pop("witnesses", None)
 
 
 def _effective(original: dict[str, Any], changed: dict[str, Any]) -> dict[str, Any]:
-    """What the database should hold: the changed payload, absent fields taken from the original."""
-    return {**original, **changed}
+    """What the database should hold: the changed payload (the whole record), the NOT NULL
+    fields it lacks taken from the original."""
+    return {**{k: original[k] for k in KEPT_WHEN_ABSENT if k in original}, **changed}
 
 
 def _states(path: Path, event_ids: list[str]) -> Iterator[dict[str, Any]]:

@@ -67,7 +67,7 @@ CATALOGUE: dict[str, tuple[Callable[[dict[str, Any]], Line], str, str | None, bo
     "eventId empty": (_change(eventId=""), "event_id_present", "eventId", True),
     "chamber missing": (_change(chamber=...), "required", "chamber", False),
     "congress missing": (_change(congress=...), "required", "congress", False),
-    "title missing": (_change(title=...), "required", "title", False),
+    "title missing": (_change(title=...), "title_present", "title", False),  # a dated meeting needs one
     "impossible date 2025-02-30": (_change(date="2025-02-30T10:00:00Z"), "date_parses", "date", False),
     "date not a date": (_change(date="yesterday"), "date_parses", "date", False),
     "update date month 13": (_change(updateDate="2025-13-01T00:00:00Z"), "update_date_parses", "updateDate", False),
@@ -83,14 +83,10 @@ CATALOGUE: dict[str, tuple[Callable[[dict[str, Any]], Line], str, str | None, bo
         False,
     ),
     "no committee": (_change(committees=[]), "committee_present", "committees", False),
-    "witness without a name": (
-        _change(witnesses=[{"name": " ", "organization": "x"}]),
-        "witness_name_present",
-        "witnesses[0].name",
-        False,
-    ),
+    "witness list of non-objects": (_change(witnesses=[" "]), "type", "witnesses[0]", False),
     "C0 control character": (_change(title="Hearing\u0007 on bells"), "no_control_chars", "title", False),
-    "C1 control character": (_change(title="Hearing \u009b on escapes"), "no_control_chars", "title", False),
+    # U+0081: a C1 character Windows-1252 leaves undefined (the others are read as Windows-1252)
+    "C1 control character": (_change(title="Hearing \u0081 on escapes"), "no_control_chars", "title", False),
     "invalid UTF-8 bytes": (
         _text(b'{"committeeMeeting": {"eventId": "7000001", "title": "caf\xe9"}}'),
         "readable",

@@ -36,6 +36,7 @@ from .errors import ApiAuthError, ApiResponseError, ApiUnavailable
 from .jsontext import JsonTextError, decode_json
 from .payloads import (
     CHAMBERS,
+    committee_detail_is_current,
     committee_row,
     item_chamber,
     item_event_id,
@@ -198,13 +199,32 @@ class CongressClient:
 
     # -- committees --------------------------------------------------------------------------
 
-    def iter_committees(self, congress: int) -> Iterator[dict[str, Any]]:
+    def iter_committees(self, congress: int, *, details: bool = False) -> Iterator[dict[str, Any]]:
         """Committees and subcommittees of ``congress``, shaped like ``committees.json``:
-        ``{systemCode, name, chamber, committeeTypeCode, parent, url}`` with ``parent`` the
-        parent's ``systemCode`` (or ``None``). Subcommittees only named in a parent's
-        ``subcommittees`` list are yielded too (type ``Subcommittee``, parent's chamber)."""
+        ``{systemCode, name, chamber, committeeTypeCode, parent, url, isCurrent}`` with
+        ``parent`` the parent's ``systemCode`` (or ``None``). Subcommittees only named in a
+        parent's ``subcommittees`` list are yielded too (type ``Subcommittee``, parent's
+        chamber). ``isCurrent`` is documented for the committee detail only: with
+        ``details=True`` each committee whose list item lacks it is asked for it
+        (``GET /committee/{chamber}/{systemCode}``, one request each); a detail that cannot be
+        read leaves it ``None`` (the stored flag is kept)."""
         path = f"/committee/{_congress(congress)}"
-        return self._committees(path)
+        rows = self._committees(path)
+        return (self._with_is_current(row) for row in rows) if details else rows
+
+    def committee_is_current(self, chamber: str, system_code: str) -> bool | None:
+        """``isCurrent`` of one committee's detail; ``None`` when the API does not say."""
+        path = f"/committee/{_chamber(chamber)}/{quote(system_code.strip(), safe='')}"
+        return committee_detail_is_current(self._get_json(path, {"format": "json"}))
+
+    def _with_is_current(self, row: dict[str, Any]) -> dict[str, Any]:
+        if row.get("isCurrent") is not None or not row.get("chamber"):
+            return row
+        try:
+            return {**row, "isCurrent": self.committee_is_current(str(row["chamber"]), row["systemCode"])}
+        except (ApiResponseError, ValueError) as exc:
+            logger.debug("committee %s: isCurrent not read: %s", row["systemCode"], exc)
+            return row
 
     # -- internals: listings -----------------------------------------------------------------
 

@@ -16,7 +16,9 @@ from .timestamps import parse_timestamp
 
 __all__ = [
     "CHAMBERS",
+    "committee_detail_is_current",
     "committee_row",
+    "is_current",
     "NEVER",
     "item_chamber",
     "item_event_id",
@@ -100,7 +102,7 @@ def committee_row(item: object) -> dict[str, Any] | None:
     parent = item.get("parent")
     if isinstance(parent, dict):
         parent = parent.get("systemCode")
-    return {
+    row = {
         "systemCode": code.strip(),
         "name": item.get("name"),
         "chamber": item.get("chamber"),
@@ -108,6 +110,29 @@ def committee_row(item: object) -> dict[str, Any] | None:
         "parent": parent if isinstance(parent, str) and parent.strip() else None,
         "url": item.get("url"),
     }
+    return _with_is_current(row, item)
+
+
+def _with_is_current(row: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """``row`` plus ``isCurrent`` when the item says (list items usually do not)."""
+    flag = is_current(item.get("isCurrent"))
+    return {**row, "isCurrent": flag} if flag is not None else row
+
+
+def is_current(value: object) -> bool | None:
+    """The API's ``isCurrent`` flag (``true``/``false``, or "True"/"False" as its XML writes
+    it) as a bool; ``None`` when absent or unreadable."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().casefold() in ("true", "false"):
+        return value.strip().casefold() == "true"
+    return None
+
+
+def committee_detail_is_current(body: object) -> bool | None:
+    """``committee.isCurrent`` of a committee detail response (``GET /committee/{chamber}/{code}``)."""
+    committee = body.get("committee") if isinstance(body, dict) else None
+    return is_current(committee.get("isCurrent")) if isinstance(committee, dict) else None
 
 
 def subcommittee_rows(item: dict[str, Any], parent: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -117,7 +142,7 @@ def subcommittee_rows(item: dict[str, Any], parent: dict[str, Any]) -> Iterator[
         return
     for sub in subs:
         if isinstance(sub, dict) and isinstance(sub.get("systemCode"), str):
-            yield {
+            row = {
                 "systemCode": sub["systemCode"].strip(),
                 "name": sub.get("name"),
                 "chamber": parent["chamber"],
@@ -125,6 +150,7 @@ def subcommittee_rows(item: dict[str, Any], parent: dict[str, Any]) -> Iterator[
                 "parent": parent["systemCode"],
                 "url": sub.get("url"),
             }
+            yield _with_is_current(row, sub)
 
 
 def shape(value: object) -> str:
