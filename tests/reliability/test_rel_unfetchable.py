@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import rel_support as R
-from cli_support import cli_env, query, quarantine_rows, run_cli
+from cli_support import cli_env, quarantine_rows, query, run_cli
 from http_fixture import FakeCongressApi, status
 
 from adapters.hearings.sources.payloads import listing_order
