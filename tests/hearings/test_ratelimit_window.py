@@ -82,8 +82,8 @@ def test_a_known_budget_is_never_exceeded(limit: int, spent: list[float], gaps: 
     assert server.rejected <= 1  # only before the client heard the server's count
     assert server.rejected == 0 or len(others) == limit
     assert done == len(gaps) - server.rejected
-    # and it did not wait needlessly long: never more than one window at a time
-    assert all(s <= period + 1e-9 for s in time.sleeps)
+    # and it did not wait needlessly long: never more than one window (and its small margin) at a time
+    assert all(s <= period * 1.05 + 1e-9 for s in time.sleeps)
 
 
 def test_a_429_without_retry_after_waits_until_our_oldest_request_leaves_the_window() -> None:
@@ -94,8 +94,8 @@ def test_a_429_without_retry_after_waits_until_our_oldest_request_leaves_the_win
     limiter.acquire()  # t = 5600: refused by the server (someone else used the key)
     limiter.exhausted()
     limiter.acquire()
-    assert time.sleeps == [3000.0]  # 5000 + 3600 - 5600: the first moment a request surely counts no more
-    assert limiter.waited == 3000.0
+    assert time.sleeps == [3001.0]  # 5000 + 3600 - 5600 (+1 s margin): when a request surely counts no more
+    assert limiter.waited == 3001.0
 
 
 def test_the_wait_budget_stops_at_once_without_waiting() -> None:
@@ -104,7 +104,7 @@ def test_the_wait_budget_stops_at_once_without_waiting() -> None:
     limiter.observe(5000, 0)
     with pytest.raises(RateLimitWaitExceeded) as over:
         limiter.acquire()
-    assert over.value.delay == 3600.0 and time.sleeps == []
+    assert over.value.delay == 3601.0 and time.sleeps == []
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +129,7 @@ def test_the_client_paces_by_the_servers_count_and_says_what_it_waits_for(
     assert len(records) == len(meetings) and all(r.error is None for r in records)
     assert window.rejected == 0  # the count the server sent was never exceeded
     assert window.admitted == 1 + len(meetings)  # one list page and the details
-    assert sum(time.sleeps) <= 3 * 3600
+    assert sum(time.sleeps) <= 3 * 3601  # three windows (with their margin) for 31 requests at 10 an hour
     waits = [r.getMessage() for r in caplog.records if r.getMessage().startswith("rate limit: waiting")]
     assert waits and all(" UTC, for the Congress.gov API's request window (10 requests per 3600 s" in w for w in waits)
     assert "X-RateLimit-Remaining 0" in waits[0] and "of API_MAX_WAIT_SECONDS left" in waits[0]

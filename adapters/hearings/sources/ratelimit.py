@@ -114,7 +114,9 @@ class RateLimiter:
         if self._not_before > now:
             return self._not_before, "the server's Retry-After"
         if self._remaining is not None and self._remaining <= 0:
-            bound = self._starts[0] + self.period if self._starts else now + self.period
+            # our times are taken before sending, the server's on arrival: a small margin covers the difference
+            margin = min(1.0, 0.05 * self.period)
+            bound = (self._starts[0] if self._starts else now) + self.period + margin
             return bound, "the server's count (X-RateLimit-Remaining 0 or HTTP 429)"
         if len(self._starts) >= self.max_requests:
             return self._starts[0] + self.period, f"our own {self.max_requests} requests in {self.period:g} s"
