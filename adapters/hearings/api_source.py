@@ -18,11 +18,9 @@ from sqlbatch import Connection, Journal, load_settings
 
 from .settings import HearingsSettings
 from .sources import CongressClient, RawRecord
+from .sources.details import FETCH_RULE
 from .sources.errors import ApiAuthError
 from .updater import JOB, prepare_database
-
-#: the quarantine rule of a meeting the API would not serve
-FETCH_RULE = "fetch"
 
 
 def make_client(settings: HearingsSettings | None = None) -> CongressClient:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -32,12 +32,12 @@ from urllib.parse import quote
 import httpx
 import tenacity
 
-from .errors import ApiAuthError, ApiError, ApiRateLimited, ApiResponseError, ApiUnavailable
+from .details import detail_records
+from .errors import ApiAuthError, ApiRateLimited, ApiResponseError, ApiUnavailable
 from .jsontext import JsonTextError, decode_json
 from .payloads import (
     CHAMBERS,
     committee_row,
-    item_chamber,
     item_event_id,
     listing_order,
     next_offset,
@@ -45,7 +45,7 @@ from .payloads import (
     subcommittee_rows,
     updated,
 )
-from .ratelimit import RateLimiter, RateLimitWaitExceeded
+from .ratelimit import RateLimiter, RateLimitWaitExceeded, over_budget_line, waiting_line
 from .record import RawRecord
 from .redact import RedactingFilter, Redactor
 from .retry import RetryPolicy, TransientError, parse_retry_after
@@ -60,8 +60,6 @@ MAX_PAGE_SIZE = 250
 _MAX_PAGES = 10_000
 _LISTING_PASSES = 3  # reads of the list while its pages shift (see ``_listing``)
 _SIGN_UP = "https://api.congress.gov/sign-up/"
-#: details failing for good one after another: the API is down, not one meeting (see ``_meeting_records``)
-_DOWN_AFTER = 3
 
 Timestamp = str | date | datetime
 
@@ -176,7 +174,7 @@ class CongressClient:
         earlier runs: each is fetched again by id after the listed ones (unless listed).
         Arguments are checked at once (``ValueError``); :class:`ApiUnavailable` or
         :class:`ApiAuthError` end the iteration when the API cannot be used at all, and so
-        do :data:`_DOWN_AFTER` detail failures in a row (the API is down, not one meeting).
+        do a few detail failures in a row (the API is down, not one meeting: see ``details``).
         """
         params = self._window(since, until)
         path = _meetings_path(congress, chamber)
@@ -243,62 +241,7 @@ class CongressClient:
         again = [item for item in refetch if item_event_id(item) not in listed]
         if again:
             logger.info("fetching %d meeting(s) again by id that earlier runs could not fetch", len(again))
-        failed_in_a_row = 0
-        for position, item in enumerate(items + again, start=1):
-            event_id = item_event_id(item)
-            if event_id is None:
-                yield RawRecord(position, item, error=f"GET {path}: list item without an eventId")
-                continue
-            chamber = item_chamber(item)
-            if chamber is None:
-                yield RawRecord(
-                    position,
-                    {"eventId": event_id},
-                    error=f"GET {path}: list item {event_id} has no usable chamber",
-                )
-                continue
-            item_congress = item.get("congress", congress)
-            try:
-                meeting = self.get_meeting(item_congress, chamber, event_id)
-            except ApiRateLimited:
-                raise  # the whole key is over its limit: no meeting's fault
-            except ApiUnavailable as exc:
-                failed_in_a_row += 1
-                if failed_in_a_row >= _DOWN_AFTER:
-                    raise ApiUnavailable(
-                        f"{exc} ({failed_in_a_row} meeting details in a row failed: the API is down, not one meeting)",
-                        path=exc.path,
-                        status_code=exc.status_code,
-                    ) from exc
-                yield self._unfetched(position, item, event_id, chamber, item_congress, exc)
-                continue
-            except ApiResponseError as exc:
-                if exc.status_code is not None and exc.status_code != 200:  # 403/404 for this one meeting
-                    yield self._unfetched(position, item, event_id, chamber, item_congress, exc)
-                    continue
-                logger.warning("meeting %s not usable: %s", event_id, exc)
-                yield RawRecord(position, {"eventId": event_id}, error=str(exc))
-                continue
-            except ValueError as exc:
-                logger.warning("meeting %s not usable: %s", event_id, exc)
-                yield RawRecord(position, {"eventId": event_id}, error=str(exc))
-                continue
-            failed_in_a_row = 0
-            yield RawRecord(position, meeting)
-
-    @staticmethod
-    def _unfetched(
-        position: int, item: dict[str, Any], event_id: str, chamber: str, congress: Any, exc: ApiError
-    ) -> RawRecord:
-        """A meeting the API would not serve: quarantined (rule ``fetch``), asked for again next run."""
-        status = f"HTTP {exc.status_code}" if exc.status_code is not None else "no HTTP answer"
-        reason = (
-            f"{status}: the API would not serve this meeting ({exc.reason or exc}); it is fetched again by id"
-            " on every run until it goes in"
-        )
-        logger.warning("meeting %s could not be fetched (%s): quarantined, fetched again next run", event_id, status)
-        payload = {"eventId": event_id, "chamber": chamber, "congress": congress}
-        return RawRecord(position, payload, error=reason, rule="fetch")
+        yield from detail_records(self.get_meeting, path, congress, items + again)
 
     def _listing(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
         """Every list item, read again (up to ``_LISTING_PASSES`` passes) while the pages shift.
@@ -492,31 +435,12 @@ class CongressClient:
         return response
 
     def _say_wait(self, seconds: float, reason: str) -> None:
-        if seconds < 1.0:
-            return  # pacing between requests, not worth a line
-        until = (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%H:%M:%S UTC")
-        left = self._limiter.max_wait - self._limiter.waited if self._limiter.max_wait is not None else None
-        budget = f"; {left:.0f} s of API_MAX_WAIT_SECONDS left" if left is not None else ""
-        logger.warning(
-            "rate limit: waiting %.0f s, until %s, for the Congress.gov API's request window (%d requests per"
-            " %g s per key; %s)%s",
-            seconds,
-            until,
-            self._limiter.max_requests,
-            self._limiter.period,
-            reason,
-            budget,
-        )
+        line = waiting_line(self._limiter, seconds, reason)
+        if line:
+            logger.warning("%s", line)
 
     def _over_budget(self, path: str, over: RateLimitWaitExceeded) -> str:
-        until = datetime.now(UTC) + timedelta(seconds=over.delay)
-        said = f" (GET {path}: {self._last_429})" if self._last_429 else ""
-        return (
-            f"the Congress.gov API's rate limit is used up{said}: the next request may go at"
-            f" {until:%H:%M:%S} UTC, in {over.delay:.0f} s, beyond API_MAX_WAIT_SECONDS={over.budget:g}"
-            f" ({over.waited:.0f} s waited already). Committed batches stay; run again after"
-            f" {until:%H:%M} UTC to resume."
-        )
+        return over_budget_line(over, f"GET {path}: {self._last_429}" if self._last_429 else "")
 
     def _log_retry(self, path: str, state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

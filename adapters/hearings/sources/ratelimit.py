@@ -13,8 +13,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
-__all__ = ["RateLimiter", "RateLimitWaitExceeded"]
+__all__ = ["RateLimitWaitExceeded", "RateLimiter", "over_budget_line", "waiting_line"]
 
 
 class RateLimitWaitExceeded(Exception):
@@ -149,3 +150,27 @@ class RateLimiter:
 
     def __repr__(self) -> str:
         return f"RateLimiter(max_requests={self.max_requests}, period={self.period:g})"
+
+
+def waiting_line(limiter: RateLimiter, seconds: float, reason: str) -> str | None:
+    """The stderr line saying what a run waits for and until when (None for pacing under a second)."""
+    if seconds < 1.0:
+        return None
+    until = (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%H:%M:%S UTC")
+    left = f"; {limiter.max_wait - limiter.waited:.0f} s of API_MAX_WAIT_SECONDS left" if limiter.max_wait else ""
+    return (
+        f"rate limit: waiting {seconds:.0f} s, until {until}, for the Congress.gov API's request window"
+        f" ({limiter.max_requests} requests per {limiter.period:g} s per key; {reason}){left}"
+    )
+
+
+def over_budget_line(over: RateLimitWaitExceeded, said: str) -> str:
+    """The one line of a run stopped by the wait budget: until when, and what to do."""
+    until = datetime.now(UTC) + timedelta(seconds=over.delay)
+    said = f" ({said})" if said else ""
+    return (
+        f"the Congress.gov API's rate limit is used up{said}: the next request may go at"
+        f" {until:%H:%M:%S} UTC, in {over.delay:.0f} s, beyond API_MAX_WAIT_SECONDS={over.budget:g}"
+        f" ({over.waited:.0f} s waited already). Committed batches stay; run again after"
+        f" {until:%H:%M} UTC to resume."
+    )
