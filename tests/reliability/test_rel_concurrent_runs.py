@@ -257,3 +257,22 @@ def test_memory_databases_need_no_lease_and_an_unusable_lock_file_is_a_clear_err
     with pytest.raises(LeaseUnavailable, match="cannot take the run lock .*x.db.lock.*must be writable"):
         lease.acquire(0)
     assert lease.held_elsewhere() is None  # cannot be told
+
+
+def test_rows_left_running_by_dead_runs_of_any_source_are_marked_interrupted(tmp_path: Path) -> None:
+    """Holding the lease proves every other ``running`` row dead, whatever its source or job."""
+    db = tmp_path / "p.db"
+    assert _processor(db).run(["a"], source="feed").status == "completed"
+    conn = sqlbatch.connect(db)
+    with conn:  # what a killed run of another source and one of another job leave behind
+        for job, source in (("default", "elsewhere"), ("other", "x")):
+            conn.execute(
+                "INSERT INTO sqlbatch_runs(job, source, mode, strategy, on_failure, batch_size, status, pid, host)"
+                " VALUES (?, ?, 'batched', 'memory', 'isolate', 50, 'running', 999999, 'gone-host')",
+                (job, source),
+            )
+    conn.close()
+    result = _processor(db).run(["b"], source="feed")
+    rows = query(db, "SELECT run_id, status, error FROM sqlbatch_runs ORDER BY run_id")
+    assert [r[1] for r in rows] == ["completed", "interrupted", "interrupted", "completed"]
+    assert all(f"its lease was free when run {result.run_id} started" in r[2] for r in rows[1:3])
