@@ -276,3 +276,13 @@ def test_rows_left_running_by_dead_runs_of_any_source_are_marked_interrupted(tmp
     rows = query(db, "SELECT run_id, status, error FROM sqlbatch_runs ORDER BY run_id")
     assert [r[1] for r in rows] == ["completed", "interrupted", "interrupted", "completed"]
     assert all(f"its lease was free when run {result.run_id} started" in r[2] for r in rows[1:3])
+
+
+def test_a_lock_file_that_cannot_be_taken_is_a_usage_error_with_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    (tmp_path / "h.db.lock").mkdir()  # stands for a folder where the lock file cannot be created
+    proc = run_cli("run", "--db", db, "--quiet", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("hearings-update: error: cannot take the run lock") and "h.db.lock" in line
+    assert query(db, "SELECT count(*) FROM hearings") == [(0,)]  # nothing applied
