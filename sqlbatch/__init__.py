@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 from ._journal import Journal  # noqa: E402
+from ._lease import FileLease, Lease, LeaseUnavailable, NoLease, RunLocked, lease_for  # noqa: E402
 from ._metrics import Metrics  # noqa: E402
 from ._retry import RetryPolicy  # noqa: E402
 from .processor import Prepared, Processor, ProcessorAborted, QuarantinedRecord, RecordFailed, RunResult  # noqa: E402
@@ -52,6 +53,12 @@ from .validators import (  # noqa: E402
 )
 
 __all__ += [
+    "FileLease",
+    "Lease",
+    "LeaseUnavailable",
+    "NoLease",
+    "RunLocked",
+    "lease_for",
     "BatchContext",
     "BlastRadius",
     "Check",

@@ -46,7 +46,9 @@ CREATE TABLE IF NOT EXISTS sqlbatch_runs (
     last_position INTEGER,
     resumed_from INTEGER,
     error TEXT,
-    metrics TEXT
+    metrics TEXT,
+    pid INTEGER,
+    host TEXT
 );
 CREATE TABLE IF NOT EXISTS sqlbatch_batches (
     run_id INTEGER NOT NULL,
@@ -98,7 +100,13 @@ CREATE TABLE IF NOT EXISTS sqlbatch_quarantine (
 );
 """
 
-ADDED_COLUMNS = (("sqlbatch_batches", "first_cursor"), ("sqlbatch_undo", "keys"))
+# (table, column, type) added since the first version; ``pid``/``host`` name a run's process
+ADDED_COLUMNS = (
+    ("sqlbatch_batches", "first_cursor", "TEXT"),
+    ("sqlbatch_undo", "keys", "TEXT"),
+    ("sqlbatch_runs", "pid", "INTEGER"),
+    ("sqlbatch_runs", "host", "TEXT"),
+)
 
 
 @dataclass(slots=True)
@@ -136,10 +144,10 @@ class Journal:
 
     def ensure(self) -> None:
         self.conn.raw.execute(SCHEMA + UNDO_SCHEMA)
-        for table, column in ADDED_COLUMNS:  # journals written by an earlier version
+        for table, column, kind in ADDED_COLUMNS:  # journals written by an earlier version
             have = {row[1] for row in self.conn.raw.execute(f"PRAGMA table_info({table})")}
             if column not in have:
-                self.conn.raw.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+                self.conn.raw.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def store_undo(self, run_id: int, batch_no: int, changes: list[Change], keys: list[str] | None = None) -> None:
         """Keep a batch's before-images and committed record keys (same transaction as the batch)."""
@@ -222,6 +230,18 @@ class Journal:
             }
         except Exception:  # noqa: BLE001 - table not created yet
             return set()
+
+    def quarantined_records(self, rule: str) -> list[tuple[str, str | None]]:
+        """``(record_key, payload)`` of every record still quarantined under ``rule``."""
+        try:
+            rows = self.conn.raw.execute(
+                "SELECT record_key, payload FROM sqlbatch_quarantine WHERE status='quarantined' AND rule=?"
+                " ORDER BY first_seen, record_key",
+                (rule,),
+            ).fetchall()
+        except Exception:  # noqa: BLE001 - table not created yet
+            return []
+        return [(key, payload) for key, payload in rows]
 
     def last_run(self, job: str) -> dict[str, Any] | None:
         rows = list(self.conn.execute("SELECT * FROM sqlbatch_runs WHERE job=? ORDER BY run_id DESC LIMIT 1", (job,)))

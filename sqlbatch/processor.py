@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ from ._errors import (
 )
 from ._isolate import FATAL_ERRORS, BatchRunner, Item, RecordFailed, Settled
 from ._journal import BatchRow, Journal
+from ._lease import Lease, RunLocked, describe_holder, lease_for
 from ._metrics import Metrics
 from ._retry import RETRYABLE, RetryPolicy
 from .strategies import resolve_strategy, strategy_name
@@ -47,6 +50,7 @@ __all__ = [
     "ProcessorAborted",
     "QuarantinedRecord",
     "RecordFailed",
+    "RunLocked",
     "RunResult",
     "SourceFailed",
 ]
@@ -187,6 +191,8 @@ class Processor:
         undo_retention_days: float = 30.0,
         progress: Callable[[int], None] | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        lease: Lease | None = None,
+        lock_timeout: float = 60.0,
     ) -> None:
         if not callable(apply):
             raise ConfigurationError(f"Processor(apply={apply!r}): apply must be callable")
@@ -196,6 +202,8 @@ class Processor:
             raise ConfigurationError(f"Processor(on_failure={on_failure!r}): use 'isolate' or 'skip-batch'")
         if commit_interval_ms < 0:
             raise ConfigurationError(f"Processor(commit_interval_ms={commit_interval_ms}): must be >= 0")
+        if lock_timeout < 0:
+            raise ConfigurationError(f"Processor(lock_timeout={lock_timeout}): must be >= 0")
         self.conn, self.apply, self.batch_size = conn, apply, batch_size
         self.strategy = resolve_strategy(strategy)
         self.strategy_name = strategy_name(self.strategy)
@@ -215,12 +223,29 @@ class Processor:
             conn, apply, self.batch_validators, self.strategy, on_failure, validation_budget_ms, clock
         )
         self.runner.keep_changes = keep_undo
+        self.lease, self.lock_timeout = lease, lock_timeout
 
     # -- public ------------------------------------------------------------------------------
     def run(
         self, records: Iterable[Any], *, source: str | None = None, dry_run: bool = False, resume: bool = True
     ) -> RunResult:
-        """Process every record; returns the result, raises :class:`ProcessorAborted` on a fatal error."""
+        """Process every record holding the run lease; returns the result.
+
+        Raises :class:`RunLocked` (nothing done, no journal row) when another live run holds
+        the lease beyond ``lock_timeout`` seconds, :class:`ProcessorAborted` on a fatal error.
+        """
+        lease = self.lease or lease_for(self.conn)
+        if not lease.acquire(self.lock_timeout):
+            raise RunLocked(
+                f"another run holds this database: {describe_holder(self.conn)}; waited {self.lock_timeout:g} s"
+                " (RUN_LOCK_TIMEOUT): run again when it has finished"
+            )
+        try:
+            return self._run_leased(records, source, dry_run, resume)
+        finally:
+            lease.release()
+
+    def _run_leased(self, records: Iterable[Any], source: str | None, dry_run: bool, resume: bool) -> RunResult:
         started = self.clock()
         mode = "all-or-nothing" if self.all_or_nothing else "batched"
         result = RunResult(
@@ -234,6 +259,8 @@ class Processor:
             self.retry.call(lambda: self._start(result, source, dry_run))
             if resume and not dry_run:
                 skip_to = self._resume_point(result, source)
+            if not dry_run:
+                self._mark_dead_runs(result)
             if self.all_or_nothing:
                 self._run_all_or_nothing(records, result, dry_run, skip_to)
             else:
@@ -263,6 +290,8 @@ class Processor:
                 on_failure=self.on_failure,
                 batch_size=self.batch_size,
                 status="running",
+                pid=os.getpid(),
+                host=socket.gethostname(),
             )
             self._quarantined_before = self.journal.quarantined_keys()
             if self.undo_retention_days:
@@ -300,6 +329,21 @@ class Processor:
 
         self._write(note)
         return reached
+
+    def _mark_dead_runs(self, result: RunResult) -> None:
+        """Rows still ``running`` while this run holds the lease belong to runs that died."""
+        why = (
+            "ended without finishing (killed, power lost or disk full); its lease was free when"
+            f" run {result.run_id} started"
+        )
+
+        def mark() -> None:
+            self.conn.raw.execute(
+                "UPDATE sqlbatch_runs SET status='interrupted', error=? WHERE status='running' AND run_id<?",
+                (why, result.run_id),
+            )
+
+        self._write(mark)
 
     def _write(self, func: Callable[[], None]) -> None:
         def once() -> None:

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     max_retry_seconds: float = Field(30, ge=0)
     backup_retention: int = Field(3, ge=1)
     undo_retention_days: float = Field(30, ge=0, description="0 = keep before-images forever")
+    #: 60 s lets a run that is finishing (its last commit, the post-run check) end, so a rerun
+    #: started right after it does not fail; a cron job that overlaps a long run stops soon
+    #: instead of piling up (the next run catches up from the cursor).
+    run_lock_timeout: float = Field(60, ge=0, description="seconds a second run waits for the run lease")
     congress_api_key: SecretStr | None = None
     congress_api_base_url: str = "https://api.congress.gov/v3"
 

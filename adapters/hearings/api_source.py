@@ -1,30 +1,42 @@
 """The ``--source api`` wiring: a Congress.gov client from the settings, the ``--since`` cursor.
 
 The key comes from ``CONGRESS_API_KEY`` (a ``SecretStr``: never printed), the base URL from
-``CONGRESS_API_BASE_URL``. Without ``--since`` the update starts at the newest ``updateDate``
-committed by an earlier hearings run (the cursor the journal keeps with each batch).
+``CONGRESS_API_BASE_URL``, the rate-limit wait budget and window from
+``API_MAX_WAIT_SECONDS`` / ``API_RATE_WINDOW_SECONDS``. Without ``--since`` the update starts
+at the newest ``updateDate`` committed by an earlier hearings run (the cursor the journal
+keeps with each batch). Meetings earlier runs could not fetch (quarantined with rule
+``fetch``) are asked for again by id on every run, although the cursor moved past them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
-from sqlbatch import Connection, Journal, Settings, load_settings
+from sqlbatch import Connection, Journal, load_settings
 
+from .settings import HearingsSettings
 from .sources import CongressClient, RawRecord
+from .sources.details import FETCH_RULE
 from .sources.errors import ApiAuthError
 from .updater import JOB, prepare_database
 
 
-def make_client(settings: Settings | None = None) -> CongressClient:
-    settings = settings or load_settings()
+def make_client(settings: HearingsSettings | None = None) -> CongressClient:
+    settings = settings or load_settings(HearingsSettings)
     key = settings.congress_api_key.get_secret_value() if settings.congress_api_key else None
     if not key:
         raise ApiAuthError(
             "no API key: set CONGRESS_API_KEY (free key at https://api.congress.gov/sign-up/), "
             "or use --source sample or a file"
         )
-    return CongressClient(key, settings.congress_api_base_url)
+    return CongressClient(
+        key,
+        settings.congress_api_base_url,
+        rate_window=settings.api_rate_window_seconds,
+        max_rate_wait=settings.api_max_wait_seconds,
+    )
 
 
 def since_cursor(conn: Connection, since: str | None) -> str | None:
@@ -34,15 +46,30 @@ def since_cursor(conn: Connection, since: str | None) -> str | None:
     return Journal(conn).last_cursor(JOB) if _has_journal(conn) else None
 
 
+def unfetched_meetings(conn: Connection) -> list[dict[str, Any]]:
+    """List items (``eventId``, ``chamber``, ``congress``) of the meetings still quarantined as unfetched."""
+    items = []
+    for key, payload in Journal(conn).quarantined_records(FETCH_RULE):
+        try:
+            item = json.loads(payload) if payload else None
+        except ValueError:
+            item = None
+        if isinstance(item, dict) and item.get("chamber"):
+            items.append({**item, "eventId": key})
+    return items
+
+
 def api_records(
     conn: Connection, *, congress: int, since: str | None, refresh_committees: bool = True
 ) -> Iterator[RawRecord]:
-    """Refresh the committees, then yield the meeting details updated since the cursor."""
+    """Refresh the committees, then yield the meeting details updated since the cursor and
+    the meetings of ``congress`` earlier runs could not fetch."""
     client = make_client()
     try:
         if refresh_committees:
             prepare_database(conn, list(client.iter_committees(congress, details=True)), congress=congress)
-        yield from client.iter_meetings(congress, since=since_cursor(conn, since))
+        again = [item for item in unfetched_meetings(conn) if str(item.get("congress", congress)) == str(congress)]
+        yield from client.iter_meetings(congress, since=since_cursor(conn, since), refetch=again)
     finally:
         client.close()
 

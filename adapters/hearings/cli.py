@@ -2,7 +2,8 @@
 
 Exit codes: 0 completed, every record committed or unchanged; 1 completed with records
 quarantined (or an all-or-nothing run rolled back); 2 usage or configuration error, nothing
-applied; 3 aborted by a fatal error (committed batches stay; a rerun resumes).
+applied; 3 aborted by a fatal error (committed batches stay; a rerun resumes), or another
+live run held the database beyond ``RUN_LOCK_TIMEOUT`` (nothing done).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, NoReturn
 
 from sqlbatch import ConfigurationError, OpenError, ProcessorAborted, RetryPolicy, RunResult, connect, load_settings
 from sqlbatch.audit import summarize
+from sqlbatch.processor import RunLocked
 from sqlbatch.revert import RevertError, RevertRefused, revert
 
 from . import report
@@ -127,6 +129,7 @@ def _options(args: argparse.Namespace) -> UpdateOptions:
         undo_retention_days=settings.undo_retention_days,
         retry=RetryPolicy(max_seconds=settings.max_retry_seconds),
         rules=settings.rules(),
+        lock_timeout=settings.run_lock_timeout,
     )
 
 
@@ -157,7 +160,12 @@ def _run(args: argparse.Namespace) -> int:
         show_progress = not (args.json or args.quiet) and sys.stderr.isatty()
         with report.progress(show_progress) as tick:
             try:
-                result = run_update(conn, _checked(records), options, source=source, progress=tick)
+                # the API lists from the moved cursor on a rerun: the cursor resumes it, not positions
+                resume = args.source != "api"
+                result = run_update(conn, _checked(records), options, source=source, progress=tick, resume=resume)
+            except RunLocked as exc:
+                _say(f"hearings-update: not started: {exc}")
+                return EXIT_FATAL
             except ProcessorAborted as exc:
                 cause = exc.__cause__.__cause__ if exc.__cause__ is not None else None
                 if isinstance(cause, ApiAuthError) and not exc.result.metrics.records_total:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlbatch import Connection, RunResult
+from sqlbatch import Connection, RunResult, lease_for
 from sqlbatch._journal import table_exists
 
 _MAX_LISTED = 20
@@ -50,19 +50,34 @@ def summary(result: RunResult) -> str:
 def status(conn: Connection) -> dict[str, Any]:
     if not table_exists(conn, "sqlbatch_runs"):
         return {"runs": [], "quarantine": {"quarantined": 0, "resolved": 0}}
+    have = {row[1] for row in conn.raw.execute("PRAGMA table_info(sqlbatch_runs)")}
+    who = ", pid, host" if {"pid", "host"} <= have else ", NULL AS pid, NULL AS host"  # older journals
     runs = [
         r.asdict()
         for r in conn.execute(
             "SELECT run_id, status, mode, strategy, batch_size, source, started_at, finished_at,"
             " records_total, records_committed, records_quarantined, batches_committed, batches_failed,"
-            " cursor, error FROM sqlbatch_runs ORDER BY run_id DESC LIMIT 10"
+            f" cursor, error{who} FROM sqlbatch_runs ORDER BY run_id DESC LIMIT 10"
         )
     ]
+    _mark_live(conn, runs)
     counts = dict(conn.raw.execute("SELECT status, count(*) FROM sqlbatch_quarantine GROUP BY status").fetchall())
     return {
         "runs": runs,
         "quarantine": {"quarantined": counts.get("quarantined", 0), "resolved": counts.get("resolved", 0)},
     }
+
+
+def _mark_live(conn: Connection, runs: list[dict[str, Any]]) -> None:
+    """``live`` of each ``running`` row: True while a process holds the run lease, False when
+    the run died (the next run marks it interrupted), None when it cannot be told."""
+    running = [r for r in runs if r["status"] == "running"]
+    if not running:
+        return
+    held = lease_for(conn).held_elsewhere()
+    newest = max(r["run_id"] for r in running)
+    for r in running:
+        r["live"] = held if r["run_id"] == newest else (False if held is not None else None)
 
 
 def quarantine(conn: Connection) -> dict[str, Any]:
@@ -190,7 +205,7 @@ def render(command: str, data: dict[str, Any]) -> str:
             lines.append("no runs yet")
         for r in data["runs"]:
             lines.append(
-                f"run {r['run_id']} {r['status']:<26} {r['started_at']}  {r['records_total']} records,"
+                f"run {r['run_id']} {_run_state(r):<26} {r['started_at']}  {r['records_total']} records,"
                 f" {r['records_committed']} committed, {r['records_quarantined']} quarantined"
                 + (f"  error: {r['error']}" if r["error"] else "")
             )
@@ -204,6 +219,18 @@ def render(command: str, data: dict[str, Any]) -> str:
         where = f"run {r['run_id']}, batch {r['batch']}, {r['attempts']} attempt(s)"
         lines.append(f"  {r['record_key']} ({where}): {r['rule']}{field}: {r['reason']}")
     return "\n".join(lines)
+
+
+def _run_state(run: dict[str, Any]) -> str:
+    if run["status"] != "running":
+        return run["status"]
+    live = run.get("live")
+    where = f"pid {run.get('pid')} on {run.get('host')}"
+    if live:
+        return f"running (live, {where})"
+    if live is False:
+        return f"running (dead, was {where}; the next run marks it interrupted)"
+    return f"running ({where}; live or not cannot be told)"
 
 
 @contextmanager

@@ -13,10 +13,23 @@ from .rules import RuleConfig
 DEFAULT_TITLE_MAX_LENGTH = 10_000
 
 
+#: One rolling hour (api.data.gov counts each key's requests over the last hour): a run that
+#: used up the key's budget is sure to get requests again within one window.
+DEFAULT_API_MAX_WAIT_SECONDS = 3600.0
+
+
 class HearingsSettings(Settings):
-    """``TITLE_MAX_LENGTH`` (characters, ``0``: no limit) on top of sqlbatch's settings."""
+    """The job's own limits on top of sqlbatch's settings.
+
+    ``TITLE_MAX_LENGTH`` (characters, ``0``: no limit); ``API_MAX_WAIT_SECONDS``: how long a
+    rate-limited run may wait for the hourly window before it stops (exit 3) to resume
+    later; ``API_RATE_WINDOW_SECONDS``: the length of that window (3600 for Congress.gov; a
+    mirror or a test server may count over a shorter one).
+    """
 
     title_max_length: int = Field(DEFAULT_TITLE_MAX_LENGTH, ge=0, description="0 = no limit")
+    api_max_wait_seconds: float = Field(DEFAULT_API_MAX_WAIT_SECONDS, ge=0)
+    api_rate_window_seconds: float = Field(3600.0, gt=0)
 
     def rules(self) -> RuleConfig:
         return RuleConfig(title_max_length=self.title_max_length or None)

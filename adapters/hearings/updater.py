@@ -57,6 +57,7 @@ class UpdateOptions:
     undo_retention_days: float = 30.0
     rules: RuleConfig = field(default_factory=lambda: DEFAULT_RULES)
     retry: RetryPolicy | None = None
+    lock_timeout: float = 60.0  # seconds a second run waits for the run lease
 
 
 class MeetingPreparer:
@@ -69,7 +70,7 @@ class MeetingPreparer:
     def __call__(self, raw: RawRecord) -> Prepared:
         key = raw.key
         if raw.error is not None:
-            raise RecordFailed(key, "readable", raw.error)
+            raise RecordFailed(key, raw.rule, raw.error)
         if not isinstance(raw.payload, dict):
             kind = type(raw.payload).__name__ if raw.payload is not None else "null"
             raise RecordFailed(key, "object", f"record #{raw.position} is a JSON {kind}, expected an object")
@@ -192,14 +193,26 @@ def build_processor(conn: Connection, options: UpdateOptions, progress: Any = No
         retry=options.retry,
         job=JOB,
         progress=progress,
+        lock_timeout=options.lock_timeout,
     )
 
 
 def run_update(
-    conn: Connection, records: Iterable[RawRecord], options: UpdateOptions, *, source: str, progress: Any = None
+    conn: Connection,
+    records: Iterable[RawRecord],
+    options: UpdateOptions,
+    *,
+    source: str,
+    progress: Any = None,
+    resume: bool = True,
 ) -> RunResult:
-    """Prepare the database and run the update; raises ``ProcessorAborted`` on fatal errors."""
-    return build_processor(conn, options, progress).run(records, source=source, dry_run=options.dry_run)
+    """Run the update; raises ``ProcessorAborted`` on fatal errors, ``RunLocked`` when another run holds the lease.
+
+    ``resume=False`` for a source whose records are not the same sequence on a rerun (the
+    API lists from the moved cursor): the cursor resumes it, not the position.
+    """
+    processor = build_processor(conn, options, progress)
+    return processor.run(records, source=source, dry_run=options.dry_run, resume=resume)
 
 
 def _payload_text(record: RawRecord) -> str | None:

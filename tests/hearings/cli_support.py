@@ -39,6 +39,9 @@ SETTINGS_VARS = (
     "UNDO_RETENTION_DAYS",
     "CONGRESS_API_KEY",
     "CONGRESS_API_BASE_URL",
+    "RUN_LOCK_TIMEOUT",
+    "API_MAX_WAIT_SECONDS",
+    "API_RATE_WINDOW_SECONDS",
 )
 
 # The tables the updater writes (the journal ``sqlbatch_*`` tables are not data).

@@ -63,6 +63,48 @@ def _header_names(headers: dict[str, str]) -> dict[str, str]:
     return {name.replace("_", "-"): value for name, value in headers.items()}
 
 
+@dataclass
+class RateWindow:
+    """api.data.gov's limit: ``limit`` requests per key over a rolling ``window`` (seconds).
+
+    A request over it gets HTTP 429 with ``OVER_RATE_LIMIT`` and no ``Retry-After`` (as the
+    real gateway answers); ``headers`` adds ``X-RateLimit-Limit``/``-Remaining`` to every
+    answer. Rejected requests do not count. ``spend(n)`` makes ``n`` requests of another
+    program with the same key, now.
+    """
+
+    limit: int
+    window: float
+    headers: bool = True
+    rejected: int = 0
+    admitted: int = 0
+    starts: deque[float] = field(default_factory=deque)
+
+    def spend(self, n: int, at: float) -> None:
+        self.starts.extend([at] * n)
+
+    def admit(self, now: float) -> tuple[bool, dict[str, str]]:
+        while self.starts and self.starts[0] <= now - self.window:
+            self.starts.popleft()
+        ok = len(self.starts) < self.limit
+        if ok:
+            self.starts.append(now)
+            self.admitted += 1
+        else:
+            self.rejected += 1
+        left = self.limit - len(self.starts)
+        shown = {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(left)} if self.headers else {}
+        return ok, shown
+
+
+OVER_RATE_LIMIT = {
+    "error": {
+        "code": "OVER_RATE_LIMIT",
+        "message": "You have exceeded your rate limit. Try again later or contact us at https://api.data.gov/contact/",
+    }
+}
+
+
 @dataclass(frozen=True)
 class Seen:
     """A request as the server received it."""
@@ -100,6 +142,7 @@ class FakeCongressApi:
         self.requests: list[Seen] = []
         self.repeat_offsets: dict[int, int] = {}  # offset asked -> offset served
         self.repeat_budget: int | None = None  # how many repeats are served (None: every time)
+        self.rate: RateWindow | None = None  # a rolling request limit, like api.data.gov's (see ``limit_rate``)
         self._faults: dict[tuple[str, int | None], deque[list[Any]]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -132,6 +175,17 @@ class FakeCongressApi:
             for index, reply in enumerate(replies):
                 last = index == len(replies) - 1
                 queue.append([reply, forever and last])
+
+    def limit_rate(self, limit: int, window: float, *, headers: bool = True, spent: int = 0) -> RateWindow:
+        """Count requests like api.data.gov: ``limit`` per rolling ``window`` s (``spent`` used already)."""
+        self.rate = RateWindow(limit, window, headers)
+        self.rate.spend(spent, self.stamp())
+        return self.rate
+
+    def clear_faults(self) -> None:
+        """The server is fixed: every scripted fault is forgotten."""
+        with self._lock:
+            self._faults.clear()
 
     def requests_to(self, path: str) -> list[Seen]:
         return [seen for seen in self.requests if seen.path == path]
@@ -266,18 +320,26 @@ class FakeCongressApi:
         query = {name: values[-1] for name, values in parse_qs(target.query).items()}
         headers = {name.lower(): value for name, value in handler.headers.items()}
         self.requests.append(Seen(path, query, headers, handler.path, self.stamp()))
+        counted: dict[str, str] = {}
+        if self.rate is not None:
+            with self._lock:
+                admitted, counted = self.rate.admit(self.stamp())
+            if not admitted:
+                body = json.dumps(OVER_RATE_LIMIT).encode()
+                self._send(handler, 429, body, {"Content-Type": "application/json", **counted}, None)
+                return
 
         offset = int(query["offset"]) if query.get("offset", "").isdigit() else None
         fault = self._next_fault(path, offset)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.body is not None:
-            self._send(handler, fault.status, fault.body, fault.headers, fault.truncate)
+            self._send(handler, fault.status, fault.body, {**fault.headers, **counted}, fault.truncate)
             return
         code, body = self._authorised_answer(headers, path, query)
         data = json.dumps(body).encode()
         truncate = fault.truncate if fault is not None else None
-        self._send(handler, code, data, {"Content-Type": "application/json"}, truncate)
+        self._send(handler, code, data, {"Content-Type": "application/json", **counted}, truncate)
 
     def _authorised_answer(self, headers: dict[str, str], path: str, query: dict[str, str]) -> tuple[int, Any]:
         given = headers.get("x-api-key") or query.get("api_key")

@@ -83,6 +83,10 @@ SCENARIOS: dict[str, tuple[Script, set[int]]] = {
         lambda api, served: api.fail(_detail(served[6]), status(200, {"committeeMeeting": {"eventId": KEY}})),
         {1},
     ),
+    "detail 500 for good echoing the key (fetch quarantine)": (
+        lambda api, served: api.fail(_detail(served[8]), Reply(500, ECHO, {"Retry-After": "0"}), forever=True),
+        {1},
+    ),
     "truncated list then down": (
         lambda api, served: api.fail(LIST, truncated(10), Reply(503, ECHO, {"Retry-After": "0"}), forever=True),
         {3},
@@ -157,3 +161,23 @@ def test_key_never_in_dot_env_error_messages(tmp_path: Path, dot_env: str) -> No
     assert not _leaks(proc.stdout + proc.stderr), proc.stderr
     if (tmp_path / "h.db").exists():
         assert not _leaks(R.dump_all_tables(tmp_path / "h.db"))
+
+
+@pytest.mark.parametrize(("max_wait", "code"), [("30", 0), ("0.5", 3)], ids=["waits", "over the budget"])
+def test_key_never_in_the_rate_limit_messages(tmp_path: Path, api: FakeCongressApi, max_wait: str, code: int) -> None:
+    """A 429 without Retry-After echoing the key: the waiting line, or the exit-3 line, never shows it."""
+    api.fail(LIST, Reply(429, ECHO, {"Content-Type": "text/plain"}))
+    db = tmp_path / "h.db"
+    env = cli_env(
+        CONGRESS_API_KEY=KEY,
+        CONGRESS_API_BASE_URL=api.base_url,
+        API_RATE_WINDOW_SECONDS="1.5",
+        API_MAX_WAIT_SECONDS=max_wait,
+    )
+    proc = run_cli("run", "--db", db, "--source", "api", "--since", "2020-01-01", "--json", cwd=tmp_path, env=env)
+    assert proc.returncode == code, proc.stderr
+    said = "rate limit: waiting" if code == 0 else "rate limit is used up"
+    assert said in proc.stderr and "Traceback" not in proc.stderr
+    assert "api_key=*** refused" in proc.stderr or code == 0  # the server's text is quoted, masked
+    assert not _leaks(proc.stdout + proc.stderr), proc.stderr
+    assert not _leaks(R.dump_all_tables(db))

@@ -36,6 +36,11 @@ BAD_ENV = [
     ("UNDO_RETENTION_DAYS", "x"),
     ("TITLE_MAX_LENGTH", "-1"),
     ("TITLE_MAX_LENGTH", "long"),
+    ("RUN_LOCK_TIMEOUT", "-1"),
+    ("RUN_LOCK_TIMEOUT", "a while"),
+    ("API_MAX_WAIT_SECONDS", "-5"),
+    ("API_MAX_WAIT_SECONDS", "forever"),
+    ("API_RATE_WINDOW_SECONDS", "0"),
 ]
 
 

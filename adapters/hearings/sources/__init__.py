@@ -12,7 +12,7 @@ Errors: :class:`SourceError` (the input cannot be read at all: a usage error) an
 """
 
 from .api import DEFAULT_BASE_URL, MAX_PAGE_SIZE, CongressClient
-from .errors import ApiAuthError, ApiError, ApiResponseError, ApiUnavailable, SourceError
+from .errors import ApiAuthError, ApiError, ApiRateLimited, ApiResponseError, ApiUnavailable, SourceError
 from .files import read_path
 from .ratelimit import RateLimiter
 from .record import RawRecord, unwrap
@@ -25,6 +25,7 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "ApiAuthError",
     "ApiError",
+    "ApiRateLimited",
     "ApiResponseError",
     "ApiUnavailable",
     "CongressClient",

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -32,13 +32,13 @@ from urllib.parse import quote
 import httpx
 import tenacity
 
-from .errors import ApiAuthError, ApiResponseError, ApiUnavailable
+from .details import detail_records
+from .errors import ApiAuthError, ApiRateLimited, ApiResponseError, ApiUnavailable
 from .jsontext import JsonTextError, decode_json
 from .payloads import (
     CHAMBERS,
     committee_detail_is_current,
     committee_row,
-    item_chamber,
     item_event_id,
     listing_order,
     next_offset,
@@ -46,7 +46,7 @@ from .payloads import (
     subcommittee_rows,
     updated,
 )
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, RateLimitWaitExceeded, over_budget_line, waiting_line
 from .record import RawRecord
 from .redact import RedactingFilter, Redactor
 from .retry import RetryPolicy, TransientError, parse_retry_after
@@ -84,6 +84,11 @@ class CongressClient:
 
     ``sleep`` and ``clock`` drive the rate limiter and the retry waits (inject fakes in
     tests); ``transport`` is handed to ``httpx.Client``; ``retry`` is a :class:`RetryPolicy`.
+    ``rate_window`` is the rolling window the key's limit is counted over (an hour) and
+    ``max_rate_wait`` the total seconds the client may wait for it (``None``: no bound; the
+    command line passes ``API_MAX_WAIT_SECONDS``); beyond it :class:`ApiRateLimited` ends the
+    run. A 429 is not retried like a 5xx: it waits for the window (or its ``Retry-After``,
+    capped at the policy's ``retry_after_cap``) and asks again.
     Raises :class:`ApiAuthError` at once when the key is missing or malformed. Use it as a
     context manager, or call :meth:`close`.
     """
@@ -100,6 +105,8 @@ class CongressClient:
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
         page_size: int = MAX_PAGE_SIZE,
+        rate_window: float = 3600.0,
+        max_rate_wait: float | None = None,
     ) -> None:
         key = _checked_key(api_key)
         if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -109,7 +116,11 @@ class CongressClient:
         self._sleep = sleep
         self._retry = retry or RetryPolicy()
         self._page_size = page_size
-        self._limiter = RateLimiter(max_requests_per_hour, 3600.0, clock=clock, sleep=sleep)
+        self._limiter = RateLimiter(
+            max_requests_per_hour, rate_window, clock=clock, sleep=sleep, max_wait=max_rate_wait, on_wait=self._say_wait
+        )
+        self._answered = 0  # responses received: a 403 on the very first one is the key's fault
+        self._last_429 = ""  # what the last 429 said, for the message when waiting is over budget
         self._http = httpx.Client(
             base_url=self._base_url + "/",
             auth=_ApiKeyAuth(key),
@@ -149,6 +160,7 @@ class CongressClient:
         until: Timestamp | None = None,
         *,
         chamber: str | None = None,
+        refetch: Iterable[dict[str, Any]] = (),
     ) -> Iterator[RawRecord]:
         """Detail records of the meetings of ``congress`` updated in ``[since, until]``.
 
@@ -156,13 +168,18 @@ class CongressClient:
         ``updateDate`` then ``eventId`` so a cursor on ``updateDate`` resumes exactly), then
         each detail is fetched and yielded unwrapped, ``position`` = 1-based index. A detail
         that fails for good (404, invalid JSON, an HTML page, a wrong-shaped body) yields
-        ``RawRecord(n, {"eventId": id}, error=...)``: it is quarantined, not lost. Arguments
-        are checked at once (``ValueError``); :class:`ApiUnavailable` or
-        :class:`ApiAuthError` end the iteration when the API cannot be used at all.
+        ``RawRecord(n, {"eventId": id}, error=...)``: it is quarantined, not lost. A detail
+        the API will not serve (5xx after the retries, a 403 that is not about the key, a 404)
+        yields a record with ``rule="fetch"``, the HTTP status in ``error`` and the list item
+        (``eventId``, ``chamber``, ``congress``) as payload. ``refetch`` are such items of
+        earlier runs: each is fetched again by id after the listed ones (unless listed).
+        Arguments are checked at once (``ValueError``); :class:`ApiUnavailable` or
+        :class:`ApiAuthError` end the iteration when the API cannot be used at all, and so
+        do a few detail failures in a row (the API is down, not one meeting: see ``details``).
         """
         params = self._window(since, until)
         path = _meetings_path(congress, chamber)
-        return self._meeting_records(congress, path, params)
+        return self._meeting_records(congress, path, params, list(refetch))
 
     def list_meetings(
         self,
@@ -179,7 +196,7 @@ class CongressClient:
     def get_meeting(self, congress: int, chamber: str, event_id: str) -> dict[str, Any]:
         """One meeting's detail, unwrapped; :class:`ApiResponseError` when it is not usable."""
         path = f"/committee-meeting/{_congress(congress)}/{_chamber(chamber)}/{quote(str(event_id).strip(), safe='')}"
-        body = self._get_json(path, {"format": "json"})
+        body = self._get_json(path, {"format": "json"}, item=True)
         meeting = body.get("committeeMeeting") if isinstance(body, dict) else None
         if not isinstance(meeting, dict):
             raise ApiResponseError(
@@ -236,29 +253,15 @@ class CongressClient:
             params["toDateTime"] = api_timestamp(until, name="until")
         return params
 
-    def _meeting_records(self, congress: int, path: str, params: dict[str, str]) -> Iterator[RawRecord]:
+    def _meeting_records(
+        self, congress: int, path: str, params: dict[str, str], refetch: list[dict[str, Any]]
+    ) -> Iterator[RawRecord]:
         items = self._listing(path, params)
-        for position, item in enumerate(items, start=1):
-            event_id = item_event_id(item)
-            if event_id is None:
-                yield RawRecord(position, item, error=f"GET {path}: list item without an eventId")
-                continue
-            chamber = item_chamber(item)
-            if chamber is None:
-                yield RawRecord(
-                    position,
-                    {"eventId": event_id},
-                    error=f"GET {path}: list item {event_id} has no usable chamber",
-                )
-                continue
-            item_congress = item.get("congress", congress)
-            try:
-                meeting = self.get_meeting(item_congress, chamber, event_id)
-            except (ApiResponseError, ValueError) as exc:
-                logger.warning("meeting %s not usable: %s", event_id, exc)
-                yield RawRecord(position, {"eventId": event_id}, error=str(exc))
-                continue
-            yield RawRecord(position, meeting)
+        listed = {item_event_id(item) for item in items}
+        again = [item for item in refetch if item_event_id(item) not in listed]
+        if again:
+            logger.info("fetching %d meeting(s) again by id that earlier runs could not fetch", len(again))
+        yield from detail_records(self.get_meeting, path, congress, items + again)
 
     def _listing(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
         """Every list item, read again (up to ``_LISTING_PASSES`` passes) while the pages shift.
@@ -361,8 +364,8 @@ class CongressClient:
 
     # -- internals: one request --------------------------------------------------------------
 
-    def _get_json(self, path: str, params: dict[str, str]) -> Any:
-        response = self._send(path, params)
+    def _get_json(self, path: str, params: dict[str, str], *, item: bool = False) -> Any:
+        response = self._send(path, params, item)
         status = response.status_code
         if status != 200:
             hint = ""
@@ -380,12 +383,23 @@ class CongressClient:
                 f"GET {path}: {self._not_json(response, exc)}", path=path, status_code=status
             ) from None
 
-    def _send(self, path: str, params: dict[str, str]) -> httpx.Response:
+    def _send(self, path: str, params: dict[str, str], item: bool = False) -> httpx.Response:
+        """One request with its retries; a 429 waits for the rate-limit window, then asks again."""
+        while True:
+            try:
+                return self._send_retried(path, params, item)
+            except _RateLimited as limited:
+                self._last_429 = limited.reason
+                self._limiter.exhausted(limited.retry_after)  # the next acquire waits for the window
+            except RateLimitWaitExceeded as over:
+                raise ApiRateLimited(self._over_budget(path, over), path=path, status_code=429) from None
+
+    def _send_retried(self, path: str, params: dict[str, str], item: bool) -> httpx.Response:
         retrying = self._retry.retrying(sleep=self._sleep, before_sleep=partial(self._log_retry, path))
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._attempt(path, params)
+                    return self._attempt(path, params, item)
         except tenacity.RetryError as exc:
             last = exc.last_attempt
             error = last.exception()
@@ -397,10 +411,11 @@ class CongressClient:
                 f"{reason}. Committed batches stay; run again later to resume.",
                 path=path,
                 status_code=getattr(error, "status_code", None),
+                reason=f"GET {path} failed {last.attempt_number} time(s), last: {reason}",
             ) from error
         raise AssertionError("unreachable: tenacity ended without a result")  # pragma: no cover
 
-    def _attempt(self, path: str, params: dict[str, str]) -> httpx.Response:
+    def _attempt(self, path: str, params: dict[str, str], item: bool = False) -> httpx.Response:
         self._limiter.acquire()
         try:
             response = self._http.get(path.lstrip("/"), params=params)
@@ -410,6 +425,17 @@ class CongressClient:
             raise TransientError(f"{type(exc).__name__}: {self._redact(str(exc))}") from exc
         status = response.status_code
         logger.debug("GET %s offset=%s -> HTTP %d", path, params.get("offset", "-"), status)
+        self._answered += 1
+        headers = response.headers
+        self._limiter.observe(_header_int(headers, "X-RateLimit-Limit"), _header_int(headers, "X-RateLimit-Remaining"))
+        if status == 429:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None:
+                retry_after = min(retry_after, self._retry.retry_after_cap)
+            asked = f" (Retry-After {retry_after:g} s)" if retry_after is not None else ""
+            raise _RateLimited(f"HTTP 429 {response.reason_phrase}{self._server_says(response)}{asked}", retry_after)
+        if status == 403 and item and self._answered > 1 and not _names_the_key(response):
+            return response  # forbidden for this one meeting, the key works: the caller quarantines it
         if status in (401, 403):
             raise ApiAuthError(
                 f"the Congress.gov API refused the key (GET {path}: HTTP {status} "
@@ -418,7 +444,7 @@ class CongressClient:
                 path=path,
                 status_code=status,
             )
-        if status == 429 or status == 408 or status >= 500:
+        if status == 408 or status >= 500:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             asked = f" (Retry-After {retry_after:g} s)" if retry_after is not None else ""
             raise TransientError(
@@ -427,6 +453,14 @@ class CongressClient:
                 retry_after=retry_after,
             )
         return response
+
+    def _say_wait(self, seconds: float, reason: str) -> None:
+        line = waiting_line(self._limiter, seconds, reason)
+        if line:
+            logger.warning("%s", line)
+
+    def _over_budget(self, path: str, over: RateLimitWaitExceeded) -> str:
+        return over_budget_line(over, f"GET {path}: {self._last_429}" if self._last_429 else "")
 
     def _log_retry(self, path: str, state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
@@ -468,6 +502,24 @@ class CongressClient:
 
 
 # -- pure helpers ------------------------------------------------------------------------
+
+
+class _RateLimited(Exception):
+    """A 429: not retried like a transient error, waited out in the rate-limit window."""
+
+    def __init__(self, reason: str, retry_after: float | None) -> None:
+        super().__init__(reason)
+        self.reason, self.retry_after = reason, retry_after
+
+
+def _header_int(headers: httpx.Headers, name: str) -> int | None:
+    text = headers.get(name, "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _names_the_key(response: httpx.Response) -> bool:
+    """Whether a 403 says the key is at fault (api.data.gov: ``API_KEY_INVALID``, ``_MISSING``...)."""
+    return b"API_KEY" in response.content[:2000].upper()
 
 
 def _checked_key(api_key: str | None) -> str:

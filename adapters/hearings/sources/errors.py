@@ -7,7 +7,8 @@ an unreadable file): a usage or configuration error, nothing can have been appli
 
     ApiError
     ├── ApiAuthError       401/403 or no usable key: fix CONGRESS_API_KEY
-    ├── ApiUnavailable     gave up after bounded retries (5xx, 429, timeouts, broken connections)
+    ├── ApiUnavailable     gave up after bounded retries (5xx, timeouts, broken connections)
+    │   └── ApiRateLimited the key's hourly limit would need a wait beyond API_MAX_WAIT_SECONDS
     └── ApiResponseError   a list response that is not what the API documents (4xx, bad JSON...)
 
 The two roots do not share a base, so ``except SourceError`` can never swallow an
@@ -18,7 +19,7 @@ path (never the URL with its query) and any server text quoted in them is redact
 
 from __future__ import annotations
 
-__all__ = ["ApiAuthError", "ApiError", "ApiResponseError", "ApiUnavailable", "SourceError"]
+__all__ = ["ApiAuthError", "ApiError", "ApiRateLimited", "ApiResponseError", "ApiUnavailable", "SourceError"]
 
 
 class SourceError(Exception):
@@ -28,14 +29,17 @@ class SourceError(Exception):
 class ApiError(Exception):
     """Base of the Congress.gov client errors.
 
-    ``path`` is the request path (no host, no query, so never a key) and ``status_code`` the
-    last HTTP status seen, when there was one.
+    ``path`` is the request path (no host, no query, so never a key), ``status_code`` the
+    last HTTP status seen, when there was one, and ``reason`` the last error in short.
     """
 
-    def __init__(self, message: str, *, path: str | None = None, status_code: int | None = None):
+    def __init__(
+        self, message: str, *, path: str | None = None, status_code: int | None = None, reason: str | None = None
+    ):
         super().__init__(message)
         self.path = path
         self.status_code = status_code
+        self.reason = reason
 
 
 class ApiAuthError(ApiError):
@@ -44,6 +48,10 @@ class ApiAuthError(ApiError):
 
 class ApiUnavailable(ApiError):
     """The API could not be reached or kept failing: gave up after bounded retries."""
+
+
+class ApiRateLimited(ApiUnavailable):
+    """The key's rate limit is used up and waiting for it would exceed the wait budget."""
 
 
 class ApiResponseError(ApiError):

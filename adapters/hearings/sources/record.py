@@ -13,13 +13,16 @@ class RawRecord:
     ``position`` is 1-based (for NDJSON: the line number; blank lines are not records).
     ``payload`` is the inner committee-meeting object (a ``{"committeeMeeting": {...}}``
     wrapper is removed) or whatever JSON value the source held; ``None`` with ``error`` set
-    when the record could not be read at all (invalid JSON, invalid UTF-8, HTTP failure of a
-    detail request...).
+    when the record could not be read at all (invalid JSON, invalid UTF-8, an unusable body...).
+    ``rule`` names why in the quarantine: ``readable``, or ``fetch`` when the source could not
+    get the record at all (its detail request kept failing); the payload of a ``fetch``
+    failure holds what it takes to ask for the record again.
     """
 
     position: int
     payload: Any
     error: str | None = None
+    rule: str = "readable"
 
     @property
     def key(self) -> str:
