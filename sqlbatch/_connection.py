@@ -30,7 +30,7 @@ import apsw
 
 from ._errors import CaptureConflictError, OpenError, UnitOfWorkError
 from ._schema import SchemaCache
-from .file_mode import FileModeOutcome, found_mode, restore
+from .file_mode import FileModeOutcome, found_mode, note_home, restore
 
 __all__ = ["Connection", "FileModeOutcome", "Row", "connect"]
 
@@ -273,6 +273,8 @@ def connect(
         raw.set_busy_timeout(busy_timeout_ms)
         raw.execute("PRAGMA schema_version").fetchall()  # reads page 1: fails on a non-database
         found = None if readonly or text == ":memory:" else found_mode(raw)
+        if wal and found is not None:
+            note_home(raw, found)  # so that a run that dies in WAL still knows where home is
         if wal and not readonly:
             mode = raw.execute("PRAGMA journal_mode=WAL").fetchall()[0][0]
             if text != ":memory:" and str(mode).lower() != "wal":

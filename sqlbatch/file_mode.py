@@ -7,21 +7,24 @@ it. So :func:`found_mode` notes the mode before ``connect()`` switches to WAL, a
 :func:`restore` checkpoints the WAL into the file (``wal_checkpoint(TRUNCATE)``) and switches
 back, after which SQLite removes ``-wal`` and ``-shm``. A WAL file stays WAL (checkpointed).
 
-Leaving WAL needs the only connection to the file: any other one, even idle, holds a shared
-lock, and SQLite answers ``SQLITE_BUSY`` at once. Then the file stays in WAL, the outcome says
-so, and the intended mode is kept in the one-row table ``sqlbatch_file_mode`` so the next
-connection that finds the file in WAL knows it is not home and puts it back.
+While the file is away from home its home mode is written in it, in the one-row table
+``sqlbatch_file_mode`` (:func:`note_home`, before the switch to WAL; dropped once it is back):
+a run that dies (SIGKILL, power cut) or cannot switch back leaves a WAL file that the next
+connection knows is not home, and puts back at its end. Leaving WAL needs the only connection
+to the file: any other one, even idle, holds a shared lock and SQLite answers ``SQLITE_BUSY`` at
+once; then the file stays in WAL and the outcome says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import apsw
 
-__all__ = ["FileModeOutcome", "found_mode", "restore"]
+__all__ = ["FileModeOutcome", "found_mode", "note_home", "restore"]
 
 PENDING_TABLE = "sqlbatch_file_mode"
 _RETRY_PAUSE_S = 0.05
@@ -66,16 +69,29 @@ def found_mode(raw: apsw.Connection) -> str:
 
     A rollback-journal file reads as ``delete`` (the other rollback modes are per
     connection, not stored in the file); so does a new, empty file. A WAL file reads as
-    ``wal`` unless an earlier restore was blocked and left a note of the mode it came in.
+    ``wal`` unless it carries the note of an earlier connection that switched it.
     """
-    mode = str(raw.execute("PRAGMA journal_mode").fetchall()[0][0]).lower()
+    mode = _mode(raw)
     if mode != "wal":
         return mode
-    if raw.execute("SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", (PENDING_TABLE,)).fetchall():
+    if _has_note(raw):
         rows = raw.execute(f"SELECT mode FROM {PENDING_TABLE} LIMIT 1").fetchall()
         if rows:
             return str(rows[0][0])
     return mode
+
+
+def note_home(raw: apsw.Connection, home: str) -> None:
+    """Before switching a rollback-journal file to WAL, write its home mode in it (committed)."""
+    if _mode(raw) == "wal":
+        return  # already away, and noted (or a WAL file by choice)
+    # BUSY: another connection holds the file, so the switch to WAL fails too and says so
+    with contextlib.suppress(apsw.BusyError, apsw.LockedError):
+        _remember(raw, home, quiet=False)
+
+
+def _has_note(raw: apsw.Connection) -> bool:
+    return bool(raw.execute("SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", (PENDING_TABLE,)).fetchall())
 
 
 def restore(raw: apsw.Connection, target: str, wait_s: float) -> FileModeOutcome:
@@ -108,9 +124,15 @@ def restore(raw: apsw.Connection, target: str, wait_s: float) -> FileModeOutcome
         _forget(raw)
         return FileModeOutcome(target, left)
     except apsw.Error as exc:
-        return FileModeOutcome(target, _mode_or(raw, "wal"), error=f"{type(exc).__name__}: {exc}")
+        return FileModeOutcome(target, _mode_or(raw, "wal"), error=_describe(exc))
     finally:
         raw.set_busy_timeout(int(saved_timeout))
+
+
+def _describe(exc: apsw.Error) -> str:
+    if isinstance(exc, apsw.IOError):
+        return f"a disk I/O error (SQLITE_IOERR{': ' + str(exc) if str(exc) else ''}) stopped the switch"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _mode(raw: apsw.Connection) -> str:
@@ -133,7 +155,7 @@ def _checkpoint(raw: apsw.Connection, deadline: float) -> bool:
         time.sleep(_RETRY_PAUSE_S)
 
 
-def _remember(raw: apsw.Connection, target: str) -> None:
+def _remember(raw: apsw.Connection, target: str, *, quiet: bool = True) -> None:
     """Note the file's home mode, for the next connection that finds it in WAL."""
     try:
         with raw:
@@ -141,12 +163,14 @@ def _remember(raw: apsw.Connection, target: str) -> None:
             raw.execute(f"DELETE FROM {PENDING_TABLE}")
             raw.execute(f"INSERT INTO {PENDING_TABLE} (mode) VALUES (?)", (target,))
     except apsw.Error:
-        pass  # the outcome still says the file stayed in WAL; only the next run's hint is lost
+        if not quiet:
+            raise
+        # quiet: the outcome still says the file stayed in WAL; only the next run's hint is lost
 
 
 def _forget(raw: apsw.Connection) -> None:
     try:
-        if raw.execute("SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", (PENDING_TABLE,)).fetchall():
+        if _has_note(raw):
             with raw:
                 raw.execute(f"DROP TABLE {PENDING_TABLE}")
     except apsw.Error:

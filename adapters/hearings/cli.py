@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
+import apsw
+
 from sqlbatch import ConfigurationError, OpenError, ProcessorAborted, RetryPolicy, RunResult, connect, load_settings
 from sqlbatch.audit import summarize
 from sqlbatch.file_mode import FileModeOutcome
@@ -105,6 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ApiError as exc:  # the API could not be used before anything was applied
         _say(f"hearings-update: error: {exc}")
         return EXIT_FATAL
+    except apsw.IOError as exc:  # outside a batch (opening, the schema, closing): nothing partial
+        _say(
+            f"hearings-update: error: a disk I/O error ({exc}): check the disk, then run again (committed batches stay)"
+        )
+        return EXIT_FATAL
     except KeyboardInterrupt:
         _say("hearings-update: interrupted; committed batches are kept, run again to resume")
         return EXIT_FATAL
@@ -153,6 +160,7 @@ def _run(args: argparse.Namespace) -> int:
         _check_api_settings()  # a missing key or a bad base URL: exit 2 before the database is touched
     conn = connect(args.db)
     file_mode: FileModeOutcome | None = None
+    aborted = False
     try:
         prepare_database(conn)
         records, source = early or _records(args, conn)
@@ -167,12 +175,13 @@ def _run(args: argparse.Namespace) -> int:
                 file_mode = _leave_as_found(conn)
                 _emit(args, exc.result, file_mode)
                 _say(f"hearings-update: aborted: {exc}")
+                aborted = True
                 return EXIT_FATAL
     finally:
         if conn._active_unit is None:
             if file_mode is None:
                 file_mode = _leave_as_found(conn)
-            conn.close()
+            _close(conn, quiet=aborted)
     _emit(args, result, file_mode)
     if file_mode is not None and file_mode.error:  # data committed; the disk failed putting the file back
         _say(f"hearings-update: error: {file_mode.message()}")
@@ -180,6 +189,16 @@ def _run(args: argparse.Namespace) -> int:
     if result.status in ("rolled_back", "completed_with_errors") or result.quarantined:
         return EXIT_QUARANTINE
     return EXIT_OK
+
+
+def _close(conn: Any, *, quiet: bool) -> None:
+    """Close; a failing disk can make even the close fail (its checkpoint): then force it."""
+    try:
+        conn.close()
+    except apsw.Error:
+        conn.raw.close(True)
+        if not quiet:  # not yet reported: ``main`` says it in one line
+            raise
 
 
 def _leave_as_found(conn: Any, *, warn: bool = False) -> FileModeOutcome | None:
