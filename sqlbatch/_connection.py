@@ -145,8 +145,9 @@ class Connection:
         Not done by :meth:`close`: a program with several connections on one file would have
         every close wait for the others, and a close has no way to report the outcome.
         """
-        if self.found_journal_mode is None:
-            return FileModeOutcome("memory" if self.path == ":memory:" else "unknown", "unknown")
+        if self.found_journal_mode is None:  # in memory or read-only: this connection changed nothing
+            mode = str(self.query_value("PRAGMA journal_mode")).lower()
+            return FileModeOutcome(mode, mode)
         if self._active_unit is not None or self.in_transaction:
             raise UnitOfWorkError("restore_journal_mode(): finish the open transaction or unit of work first")
         return restore(self.raw, self.found_journal_mode, wait_s)

@@ -231,3 +231,21 @@ def test_after_a_run_the_database_opens_on_a_read_only_mount(
     with pytest.raises(sqlite3.OperationalError, match="unable to open database file"):
         _open_on_mount(left_in_wal)
     assert out["records_added"] == 1168 - 1027
+
+
+def test_library_restore_journal_mode_reports_and_refuses_inside_a_transaction(tmp_path: Path) -> None:
+    import sqlbatch
+
+    memory = sqlbatch.connect(":memory:")
+    assert memory.restore_journal_mode().restored
+    memory.close()
+    conn = sqlbatch.connect(tmp_path / "lib.db")
+    assert conn.found_journal_mode == "delete" and header_mode(tmp_path / "lib.db") == (2, 2)
+    conn.execute("CREATE TABLE t (x)")
+    with conn, pytest.raises(sqlbatch.UnitOfWorkError, match="finish the open transaction"):
+        conn.restore_journal_mode()
+    outcome = conn.restore_journal_mode()
+    assert outcome.restored and outcome.left == "delete" and outcome.message() is None
+    assert conn.query_value("SELECT count(*) FROM t") == 0  # still usable, in the restored mode
+    conn.close()
+    assert header_mode(tmp_path / "lib.db") == (1, 1) and sidecars(tmp_path / "lib.db") == []

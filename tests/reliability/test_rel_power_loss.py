@@ -208,10 +208,13 @@ def test_power_cuts_with_synchronous_full_lose_at_most_the_commit_in_flight(
     rng = random.Random(SEED + 1)
     events = bases["new"].events
     wal_writes = [i + 1 for i, (kind, op) in enumerate(events) if kind == "wal" and op == "write"]
+    lost = []
     for n in range(4):
         got = _cut_and_check(bases["new"], tmp_path / f"full-{n}", rng.choice(wal_writes), STRATEGIES[n % 3], n, "FULL")
         # FULL syncs the WAL at every commit: only the commit being written when the power went
         assert got["commits_unsynced"] <= 1 and got["commits_lost"] <= 1, got
+        lost.append(got["commits_lost"])
+    R.record_figures("power_loss_full", {"cuts": 4, "commits_lost": lost})
 
 
 @pytest.mark.slow
@@ -225,6 +228,7 @@ def test_the_model_has_teeth_synchronous_off_is_caught(tmp_path: Path, bases: di
         except (AssertionError, apsw.Error) as exc:  # corrupt, or not equal to an uninterrupted run
             caught.append(type(exc).__name__)
     assert caught, "no power cut hurt an unsynced database: the model is not losing writes"
+    R.record_figures("power_loss_off_control", {"cuts": 4, "caught": caught})
 
 
 IOERR_CASES = {
