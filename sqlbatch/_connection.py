@@ -255,6 +255,10 @@ def connect(
 ) -> Connection:
     """Open ``path`` with the recommended settings and return a :class:`Connection`.
 
+    With ``wal`` (the default) a rollback-journal file is switched to WAL, after its mode is
+    noted in the file (table ``sqlbatch_file_mode``) so that :meth:`Connection.restore_journal_mode`
+    (at the end of a job, or of the next one if this one dies) can put it back.
+
     Raises :class:`sqlbatch.OpenError` with a message saying what to do when the folder
     does not exist, the file is not a SQLite database, or it cannot be written.
     """

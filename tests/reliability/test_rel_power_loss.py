@@ -31,7 +31,7 @@ import apsw
 import powerloss
 import pytest
 import rel_support as R
-from cli_support import cli_env, query
+from cli_support import SETTINGS_VARS, cli_env, query
 
 from adapters.hearings import cli
 
@@ -77,7 +77,10 @@ def _fresh(base: Base, folder: Path) -> Path:
 def _rerun(db: Path, strategy: str) -> tuple[int, dict[str, Any]]:
     """The next run after power is back: the real command line, in this process."""
     out = io.StringIO()
-    with redirect_stdout(out):
+    with pytest.MonkeyPatch.context() as env, redirect_stdout(out):
+        for name in SETTINGS_VARS:  # as the subprocesses run: no settings from the caller's environment
+            env.delenv(name, raising=False)
+        env.chdir(db.parent)  # and no .env
         code = cli.main(["run", "--db", str(db), "--batch-size", BATCH, "--strategy", strategy, "--json"])
     return code, json.loads(out.getvalue())
 
