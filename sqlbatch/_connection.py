@@ -216,10 +216,20 @@ class Connection:
             self._capture_owner = None
 
     def backup_to(self, destination: str | os.PathLike[str], pages_per_step: int = 1024) -> None:
-        """Online copy of ``main`` into ``destination`` with SQLite's backup API."""
-        with apsw.Connection(str(destination)) as dest, dest.backup("main", self.raw, "main") as b:
-            while not b.done:
-                b.step(pages_per_step)
+        """Online copy of ``main`` into ``destination`` with SQLite's backup API.
+
+        The copy is left in the journal mode the file came in: the backup API copies page 1
+        as it is, and a copy taken while the file is in WAL would otherwise be a WAL file.
+        """
+        dest = apsw.Connection(str(destination))
+        try:
+            with dest.backup("main", self.raw, "main") as b:
+                while not b.done:
+                    b.step(pages_per_step)
+            if self.found_journal_mode not in (None, "wal"):
+                dest.execute(f"PRAGMA journal_mode={self.found_journal_mode}").fetchall()
+        finally:
+            dest.close()
 
     def __repr__(self) -> str:
         return f"<sqlbatch.Connection {self.path!r}>"

@@ -249,3 +249,12 @@ def test_library_restore_journal_mode_reports_and_refuses_inside_a_transaction(t
     assert conn.query_value("SELECT count(*) FROM t") == 0  # still usable, in the restored mode
     conn.close()
     assert header_mode(tmp_path / "lib.db") == (1, 1) and sidecars(tmp_path / "lib.db") == []
+
+
+def test_the_all_or_nothing_backup_is_left_in_the_mode_the_file_came_in(tmp_path: Path, earlier_db: Path) -> None:
+    """The backup API copies page 1 as it is: a copy taken in WAL was a WAL file."""
+    code, out = run_json("run", "--db", earlier_db, "--all-or-nothing", cwd=tmp_path)
+    assert code == 0 and out["backup"] and out["journal_mode"]["restored"]
+    backup = Path(out["backup"])
+    assert header_mode(backup) == (1, 1) and header_mode(earlier_db) == (1, 1)
+    assert read_only_copy_count(backup, tmp_path / "backup") == 1027  # as the file was before the run
