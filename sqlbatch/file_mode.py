@@ -26,7 +26,7 @@ import apsw
 
 __all__ = ["FileModeOutcome", "found_mode", "note_home", "restore"]
 
-PENDING_TABLE = "sqlbatch_file_mode"
+NOTE_TABLE = "sqlbatch_file_mode"
 _RETRY_PAUSE_S = 0.05
 
 
@@ -75,7 +75,7 @@ def found_mode(raw: apsw.Connection) -> str:
     if mode != "wal":
         return mode
     if _has_note(raw):
-        rows = raw.execute(f"SELECT mode FROM {PENDING_TABLE} LIMIT 1").fetchall()
+        rows = raw.execute(f"SELECT mode FROM {NOTE_TABLE} LIMIT 1").fetchall()
         if rows:
             return str(rows[0][0])
     return mode
@@ -91,7 +91,7 @@ def note_home(raw: apsw.Connection, home: str) -> None:
 
 
 def _has_note(raw: apsw.Connection) -> bool:
-    return bool(raw.execute("SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", (PENDING_TABLE,)).fetchall())
+    return bool(raw.execute("SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", (NOTE_TABLE,)).fetchall())
 
 
 def restore(raw: apsw.Connection, target: str, wait_s: float) -> FileModeOutcome:
@@ -159,9 +159,9 @@ def _remember(raw: apsw.Connection, target: str, *, quiet: bool = True) -> None:
     """Note the file's home mode, for the next connection that finds it in WAL."""
     try:
         with raw:
-            raw.execute(f"CREATE TABLE IF NOT EXISTS {PENDING_TABLE} (mode TEXT NOT NULL)")
-            raw.execute(f"DELETE FROM {PENDING_TABLE}")
-            raw.execute(f"INSERT INTO {PENDING_TABLE} (mode) VALUES (?)", (target,))
+            raw.execute(f"CREATE TABLE IF NOT EXISTS {NOTE_TABLE} (mode TEXT NOT NULL)")
+            raw.execute(f"DELETE FROM {NOTE_TABLE}")
+            raw.execute(f"INSERT INTO {NOTE_TABLE} (mode) VALUES (?)", (target,))
     except apsw.Error:
         if not quiet:
             raise
@@ -172,6 +172,6 @@ def _forget(raw: apsw.Connection) -> None:
     try:
         if _has_note(raw):
             with raw:
-                raw.execute(f"DROP TABLE {PENDING_TABLE}")
+                raw.execute(f"DROP TABLE {NOTE_TABLE}")
     except apsw.Error:
         pass  # harmless: the note is read only when the file is found in WAL

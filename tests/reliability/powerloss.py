@@ -65,7 +65,6 @@ class Plan:
     pending: dict[str, list[_Undo]] = field(default_factory=dict)  # path -> writes since its last sync
     kinds: dict[str, str] = field(default_factory=dict)
     main_files: set[str] = field(default_factory=set)
-    commit_frames_synced: int = 0
 
     @classmethod
     def from_env(cls) -> Plan:
@@ -189,8 +188,7 @@ class PowerLossFile(apsw.VFSFile):
             return super().xSync(flags)
         self.plan.event(self.path, "sync")
         super().xSync(flags)
-        undos = self.plan.pending.pop(self.path, [])
-        self.plan.commit_frames_synced += sum(u.commit_frame for u in undos)
+        self.plan.pending.pop(self.path, None)  # all of this file's writes are on disk now
 
 
 def install_from_env() -> Plan:
