@@ -1,7 +1,7 @@
 """sqlbatch: batched, validated, individually rolled-back units of work on SQLite (APSW)."""
 
 from ._changes import Change
-from ._connection import Connection, Row, connect
+from ._connection import Connection, FileModeOutcome, Row, connect
 from ._errors import (
     CaptureConflictError,
     CaptureFailed,
@@ -21,6 +21,7 @@ __all__ = [
     "Change",
     "ConfigurationError",
     "Connection",
+    "FileModeOutcome",
     "MemoryStrategy",
     "OpenError",
     "Row",

@@ -3,7 +3,9 @@
 Set up the way SQLite's own documentation recommends for a single writer with readers:
 WAL journal, ``synchronous=NORMAL`` (durable against process crashes; the last commits may
 be lost on power failure, never corrupted), foreign keys on, a busy timeout, a 4 MiB page
-cache and temporary storage in memory.
+cache and temporary storage in memory. WAL is a property of the file, so the mode the file came
+in is noted first and :meth:`Connection.restore_journal_mode` puts it back at the end of a job
+(a rollback-journal file must stay one to open on a read-only file system).
 
 Differences from :mod:`sqlite3` a porter should know:
 
@@ -28,8 +30,9 @@ import apsw
 
 from ._errors import CaptureConflictError, OpenError, UnitOfWorkError
 from ._schema import SchemaCache
+from .file_mode import FileModeOutcome, found_mode, note_home, restore
 
-__all__ = ["Connection", "Row", "connect"]
+__all__ = ["Connection", "FileModeOutcome", "Row", "connect"]
 
 DEFAULT_BUSY_TIMEOUT_MS = 5_000
 # 4 MiB page cache: larger caches ran no faster on the hearings job (20,000 meetings: 3.20 s with
@@ -77,6 +80,9 @@ class Connection:
         self._capture_owner: object | None = None
         self._active_unit: object | None = None
         self._tx_stack: list[str | None] = []  # per open ``with conn:``: savepoint name or None
+        #: The journal mode the file is kept in, noted before ``connect()`` switched it to WAL
+        #: (``None`` for ``:memory:`` and read-only connections, which change nothing).
+        self.found_journal_mode: str | None = None
 
     # -- the familiar surface ------------------------------------------------------------
     def cursor(self) -> apsw.Cursor:
@@ -125,6 +131,26 @@ class Connection:
         if self._active_unit is not None:
             raise UnitOfWorkError("close(): a unit of work is still open on this connection")
         self.raw.close()
+
+    def restore_journal_mode(self, wait_s: float = 2.0) -> FileModeOutcome:
+        """Checkpoint the WAL and put the file back in the journal mode it came in.
+
+        A rollback-journal (or new) file goes back to ``delete`` and its ``-wal``/``-shm``
+        disappear, so it opens on a read-only file system; a WAL file stays WAL, checkpointed.
+        Switching out of WAL needs the only connection to the file: while others keep it open
+        (up to ``wait_s`` seconds) the file stays in WAL and the outcome says ``blocked``; the
+        next connection that finds it so puts it back. Never raises for busy or I/O errors:
+        the outcome carries them. The connection stays usable (in the restored mode).
+
+        Not done by :meth:`close`: a program with several connections on one file would have
+        every close wait for the others, and a close has no way to report the outcome.
+        """
+        if self.found_journal_mode is None:  # in memory or read-only: this connection changed nothing
+            mode = str(self.query_value("PRAGMA journal_mode")).lower()
+            return FileModeOutcome(mode, mode)
+        if self._active_unit is not None or self.in_transaction:
+            raise UnitOfWorkError("restore_journal_mode(): finish the open transaction or unit of work first")
+        return restore(self.raw, self.found_journal_mode, wait_s)
 
     def __enter__(self) -> Connection:
         # A transaction of its own only when none is open: inside a caller's BEGIN or a unit
@@ -190,10 +216,20 @@ class Connection:
             self._capture_owner = None
 
     def backup_to(self, destination: str | os.PathLike[str], pages_per_step: int = 1024) -> None:
-        """Online copy of ``main`` into ``destination`` with SQLite's backup API."""
-        with apsw.Connection(str(destination)) as dest, dest.backup("main", self.raw, "main") as b:
-            while not b.done:
-                b.step(pages_per_step)
+        """Online copy of ``main`` into ``destination`` with SQLite's backup API.
+
+        The copy is left in the journal mode the file came in: the backup API copies page 1
+        as it is, and a copy taken while the file is in WAL would otherwise be a WAL file.
+        """
+        dest = apsw.Connection(str(destination))
+        try:
+            with dest.backup("main", self.raw, "main") as b:
+                while not b.done:
+                    b.step(pages_per_step)
+            if self.found_journal_mode not in (None, "wal"):
+                dest.execute(f"PRAGMA journal_mode={self.found_journal_mode}").fetchall()
+        finally:
+            dest.close()
 
     def __repr__(self) -> str:
         return f"<sqlbatch.Connection {self.path!r}>"
@@ -229,6 +265,10 @@ def connect(
 ) -> Connection:
     """Open ``path`` with the recommended settings and return a :class:`Connection`.
 
+    With ``wal`` (the default) a rollback-journal file is switched to WAL, after its mode is
+    noted in the file (table ``sqlbatch_file_mode``) so that :meth:`Connection.restore_journal_mode`
+    (at the end of a job, or of the next one if this one dies) can put it back.
+
     Raises :class:`sqlbatch.OpenError` with a message saying what to do when the folder
     does not exist, the file is not a SQLite database, or it cannot be written.
     """
@@ -247,6 +287,9 @@ def connect(
         raw = apsw.Connection(text, flags=flags)
         raw.set_busy_timeout(busy_timeout_ms)
         raw.execute("PRAGMA schema_version").fetchall()  # reads page 1: fails on a non-database
+        found = None if readonly or text == ":memory:" else found_mode(raw)
+        if wal and found is not None:
+            note_home(raw, found)  # so that a run that dies in WAL still knows where home is
         if wal and not readonly:
             mode = raw.execute("PRAGMA journal_mode=WAL").fetchall()[0][0]
             if text != ":memory:" and str(mode).lower() != "wal":
@@ -261,4 +304,6 @@ def connect(
         raise OpenError(f"cannot open database {text!r} ({exc}); check the path and its permissions") from exc
     except apsw.ReadOnlyError as exc:
         raise OpenError(f"database {text!r} is read-only ({exc}); give a writable file") from exc
-    return Connection(raw, text)
+    conn = Connection(raw, text)
+    conn.found_journal_mode = found
+    return conn

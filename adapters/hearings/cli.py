@@ -16,8 +16,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
+import apsw
+
 from sqlbatch import ConfigurationError, OpenError, ProcessorAborted, RetryPolicy, RunResult, connect, load_settings
 from sqlbatch.audit import summarize
+from sqlbatch.file_mode import FileModeOutcome
 from sqlbatch.processor import RunLocked
 from sqlbatch.revert import RevertError, RevertRefused, revert
 
@@ -106,6 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ApiError as exc:  # the API could not be used before anything was applied
         _say(f"hearings-update: error: {exc}")
         return EXIT_FATAL
+    except apsw.IOError as exc:  # outside a batch (opening, the schema, closing): nothing partial
+        _say(
+            f"hearings-update: error: a disk I/O error ({exc}): check the disk, then run again (committed batches stay)"
+        )
+        return EXIT_FATAL
     except KeyboardInterrupt:
         _say("hearings-update: interrupted; committed batches are kept, run again to resume")
         return EXIT_FATAL
@@ -154,6 +162,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.source == "api":
         _check_api_settings()  # a missing key or a bad base URL: exit 2 before the database is touched
     conn = connect(args.db)
+    file_mode: FileModeOutcome | None = None
+    aborted = False
     try:
         prepare_database(conn)
         records, source = early or _records(args, conn)
@@ -170,16 +180,43 @@ def _run(args: argparse.Namespace) -> int:
                 cause = exc.__cause__.__cause__ if exc.__cause__ is not None else None
                 if isinstance(cause, ApiAuthError) and not exc.result.metrics.records_total:
                     raise cause from None  # nothing read, nothing applied: a configuration error
-                _emit(args, exc.result)
+                file_mode = _leave_as_found(conn)
+                _emit(args, exc.result, file_mode)
                 _say(f"hearings-update: aborted: {exc}")
+                aborted = True
                 return EXIT_FATAL
     finally:
         if conn._active_unit is None:
-            conn.close()
-    _emit(args, result)
+            if file_mode is None:
+                file_mode = _leave_as_found(conn)
+            _close(conn, quiet=aborted)
+    _emit(args, result, file_mode)
+    if file_mode is not None and file_mode.error:  # data committed; the disk failed putting the file back
+        _say(f"hearings-update: error: {file_mode.message()}")
+        return EXIT_FATAL
     if result.status in ("rolled_back", "completed_with_errors") or result.quarantined:
         return EXIT_QUARANTINE
     return EXIT_OK
+
+
+def _close(conn: Any, *, quiet: bool) -> None:
+    """Close; a failing disk can make even the close fail (its checkpoint): then force it."""
+    try:
+        conn.close()
+    except apsw.Error:
+        conn.raw.close(True)
+        if not quiet:  # not yet reported: ``main`` says it in one line
+            raise
+
+
+def _leave_as_found(conn: Any, *, warn: bool = False) -> FileModeOutcome | None:
+    """Put the file back in the journal mode it came in (a read-only deployment needs it)."""
+    if conn.in_transaction:  # only after a failure that already ended the command
+        return None
+    outcome = conn.restore_journal_mode()
+    if warn and outcome.message():
+        _say(f"hearings-update: warning: {outcome.message()}")
+    return outcome
 
 
 def _check_api_settings() -> None:
@@ -195,14 +232,18 @@ def _checked(records: Iterable[RawRecord]) -> Iterator[RawRecord]:
     yield from records
 
 
-def _emit(args: argparse.Namespace, result: RunResult) -> None:
+def _emit(args: argparse.Namespace, result: RunResult, file_mode: FileModeOutcome | None = None) -> None:
     data = result.to_dict()
+    if file_mode is not None:
+        data["journal_mode"] = file_mode.to_dict()
     if result.dry_run:
         data["changes"] = {t: s.to_dict() for t, s in summarize(result.changes).items()}
     if args.json:
         print(json.dumps(data, ensure_ascii=False, default=str))
     elif not args.quiet:
         print(report.summary(result))
+        if file_mode is not None and file_mode.message():
+            print(f"  {file_mode.message()}")
         if result.dry_run:
             print(report.render_changes(data["changes"]))
 
@@ -219,6 +260,7 @@ def _show(args: argparse.Namespace) -> int:
             data = report.status(conn) if args.command == "status" else report.quarantine(conn)
             kind = args.command
     finally:
+        _leave_as_found(conn, warn=True)
         conn.close()
     if args.json:
         print(json.dumps(data, ensure_ascii=False, default=str))
@@ -252,10 +294,13 @@ def _revert(args: argparse.Namespace) -> int:
     except RevertError as exc:
         raise UsageError(str(exc)) from None
     finally:
+        file_mode = _leave_as_found(conn)
         conn.close()
     data = result.to_dict()
     if args.json:
-        print(json.dumps({"status": "dry_run" if args.dry_run else "reverted", **data}, default=str))
+        status = "dry_run" if args.dry_run else "reverted"
+        mode = file_mode.to_dict() if file_mode else None
+        print(json.dumps({"status": status, **data, "journal_mode": mode}, default=str))
     else:
         what = f"batch {args.batch} of run {args.run_id}" if args.batch else f"run {args.run_id}"
         verb = "would restore" if args.dry_run else "restored"
@@ -264,6 +309,8 @@ def _revert(args: argparse.Namespace) -> int:
             + (f" as run {result.revert_run} (revert it to undo this)" if result.revert_run else "")
         )
         print(report.render_changes(data["tables"]))
+        if file_mode and file_mode.message():
+            print(f"  {file_mode.message()}")
     return EXIT_OK
 
 

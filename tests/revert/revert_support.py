@@ -191,7 +191,9 @@ def exact_snapshot(path: Path, *, journal: bool = False) -> dict[str, list[tuple
         names = [
             n
             for (n,) in conn.execute("SELECT name FROM sqlite_schema WHERE type='table' ORDER BY name")
-            if not n.startswith("sqlite_") and (journal or not n.startswith("sqlbatch_"))
+            if not n.startswith("sqlite_")
+            and (journal or not n.startswith("sqlbatch_"))
+            and n != "sqlbatch_file_mode"  # the file's journal-mode note: any command drops it once home
         ]
         return {n: _rows(conn, f'SELECT rowid, * FROM "{n}"') for n in names}
     finally:
