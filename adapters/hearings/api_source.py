@@ -59,6 +59,13 @@ def unfetched_meetings(conn: Connection) -> list[dict[str, Any]]:
     return items
 
 
+def stored_committees(conn: Connection, congress: int) -> set[str]:
+    """System codes of the committees the database already holds for ``congress``."""
+    if not conn.query_value("SELECT 1 FROM sqlite_schema WHERE name='committees'"):
+        return set()
+    return {row[0] for row in conn.execute("SELECT system_code FROM committees WHERE congress = ?", (congress,))}
+
+
 def api_records(
     conn: Connection, *, congress: int, since: str | None, refresh_committees: bool = True
 ) -> Iterator[RawRecord]:
@@ -67,7 +74,8 @@ def api_records(
     client = make_client()
     try:
         if refresh_committees:
-            prepare_database(conn, list(client.iter_committees(congress, details=True)), congress=congress)
+            known = stored_committees(conn, congress)
+            prepare_database(conn, list(client.iter_committees(congress, details=True, known=known)), congress=congress)
         again = [item for item in unfetched_meetings(conn) if str(item.get("congress", congress)) == str(congress)]
         yield from client.iter_meetings(congress, since=since_cursor(conn, since), refetch=again)
     finally:

@@ -94,3 +94,25 @@ def test_an_api_run_stores_committees_with_its_congress(
             conn.close()
     assert query(db, "SELECT congress, count(*) FROM committees GROUP BY congress") == [(117, len(committees))]
     assert query(db, "SELECT is_current FROM committees WHERE system_code = ?", (RETIRED,)) == [(0,)]
+
+
+def test_a_daily_run_asks_no_committee_detail_the_database_holds_for_its_congress(
+    tmp_path: Path, committees: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "daily.db"
+
+    def detail_requests(congress: int) -> int:
+        with CommitteeDetailApi(committees=committees, key=KEY) as api:
+            monkeypatch.setenv("CONGRESS_API_KEY", KEY)
+            monkeypatch.setenv("CONGRESS_API_BASE_URL", api.base_url)
+            conn = sqlbatch.connect(db)
+            try:
+                list(api_records(conn, congress=congress, since=None))
+            finally:
+                conn.close()
+            return len([s for s in api.requests if s.path.count("/") == 3])
+
+    assert detail_requests(119) == len(committees)  # first run of the 119th: each flag read once
+    assert detail_requests(119) == 0  # the next day: all stored for the 119th, 5,000 an hour kept
+    assert detail_requests(120) == len(committees)  # a new Congress: read again
+    assert query(db, "SELECT is_current FROM committees WHERE system_code = ?", (RETIRED,)) == [(0,)]

@@ -23,6 +23,9 @@ import rel_support as R
 from cli_support import cli_env, query, run_cli
 from http_fixture import FakeCongressApi
 
+import sqlbatch
+from adapters.hearings.updater import prepare_database
+
 KEY = "rel-rate-key-93ab"
 MEETINGS = 20
 
@@ -43,6 +46,18 @@ def api(served: list[dict[str, Any]], committees: list[dict[str, Any]]) -> Itera
         yield server
 
 
+def _daily(db: Path, committees: list[dict[str, Any]]) -> Path:
+    """A database that holds the 119th's committees already, as a daily run finds it: the run
+    then asks for no committee detail, so every request counted here is the scenario's."""
+    conn = sqlbatch.connect(str(db))
+    try:
+        prepare_database(conn, committees, congress=119)
+        conn.restore_journal_mode()
+    finally:
+        conn.close()
+    return db
+
+
 def _run(api: FakeCongressApi, db: Path, cwd: Path, **env: str) -> tuple[int, dict[str, Any] | None, str, float]:
     settings = cli_env(CONGRESS_API_KEY=KEY, CONGRESS_API_BASE_URL=api.base_url, **env)
     t0 = time.monotonic()
@@ -55,11 +70,11 @@ def _run(api: FakeCongressApi, db: Path, cwd: Path, **env: str) -> tuple[int, di
 
 @pytest.mark.slow
 def test_a_rate_limited_run_waits_for_the_window_and_completes(
-    tmp_path: Path, api: FakeCongressApi, served: list[dict[str, Any]]
+    tmp_path: Path, api: FakeCongressApi, served: list[dict[str, Any]], committees: list[dict[str, Any]]
 ) -> None:
     # 8 requests per 2 s, all 8 already spent by another program: the first request gets a 429
     window = api.limit_rate(8, 2.0, spent=8)
-    db = tmp_path / "h.db"
+    db = _daily(tmp_path / "h.db", committees)
     code, result, err, took = _run(api, db, tmp_path, API_RATE_WINDOW_SECONDS="2", API_MAX_WAIT_SECONDS="30")
     assert code == 0, err
     assert result is not None and result["records_added"] == MEETINGS
@@ -78,12 +93,12 @@ def test_a_rate_limited_run_waits_for_the_window_and_completes(
 
 @pytest.mark.slow
 def test_beyond_api_max_wait_seconds_the_run_stops_with_exit_3_and_a_later_run_resumes(
-    tmp_path: Path, api: FakeCongressApi, served: list[dict[str, Any]]
+    tmp_path: Path, api: FakeCongressApi, served: list[dict[str, Any]], committees: list[dict[str, Any]]
 ) -> None:
-    reference = tmp_path / "reference.db"
+    reference = _daily(tmp_path / "reference.db", committees)
     assert _run(api, reference, tmp_path)[0] == 0
     window = api.limit_rate(8, 60.0)  # 8 requests a minute: the 9th would wait ~60 s
-    db = tmp_path / "h.db"
+    db = _daily(tmp_path / "h.db", committees)
     code, result, err, took = _run(api, db, tmp_path, API_RATE_WINDOW_SECONDS="60", API_MAX_WAIT_SECONDS="5")
     assert code == 3, err
     assert took < 20  # it did not wait a budget it could not finish in

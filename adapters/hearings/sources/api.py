@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -216,7 +216,9 @@ class CongressClient:
 
     # -- committees --------------------------------------------------------------------------
 
-    def iter_committees(self, congress: int, *, details: bool = False) -> Iterator[dict[str, Any]]:
+    def iter_committees(
+        self, congress: int, *, details: bool = False, known: Collection[str] = ()
+    ) -> Iterator[dict[str, Any]]:
         """Committees and subcommittees of ``congress``, shaped like ``committees.json``:
         ``{systemCode, name, chamber, committeeTypeCode, parent, url, isCurrent}`` with
         ``parent`` the parent's ``systemCode`` (or ``None``). Subcommittees only named in a
@@ -224,10 +226,13 @@ class CongressClient:
         chamber). ``isCurrent`` is documented for the committee detail only: with
         ``details=True`` each committee whose list item lacks it is asked for it
         (``GET /committee/{chamber}/{systemCode}``, one request each); a detail that cannot be
-        read leaves it ``None`` (the stored flag is kept)."""
+        read leaves it ``None`` (the stored flag is kept). Committees in ``known`` (stored for
+        this Congress already) are not asked again: a daily run spends no request on them."""
         path = f"/committee/{_congress(congress)}"
         rows = self._committees(path)
-        return (self._with_is_current(row) for row in rows) if details else rows
+        if not details:
+            return rows
+        return (row if row["systemCode"] in known else self._with_is_current(row) for row in rows)
 
     def committee_is_current(self, chamber: str, system_code: str) -> bool | None:
         """``isCurrent`` of one committee's detail; ``None`` when the API does not say."""
