@@ -98,6 +98,7 @@ class TriggerCapture:
         self.schema = schema
         self.tables = _with_cascade_targets(conn, schema, names)
         self.shapes: dict[str, TableShape] = {t: table_shape(conn, schema, t) for t in self.tables}
+        self._quiet: bool | None = None  # may the undo run with session_replication_role = replica
 
     # -- installation (DDL on shared tables: once per job, in its own transaction) ----------
 
@@ -177,21 +178,30 @@ class TriggerCapture:
         """Restore the before-images of the changes after ``since``, newest first, and forget
         them. Inside the transaction: what ``ROLLBACK TO SAVEPOINT`` would have left.
 
-        The replay is exact when the foreign keys involved are DEFERRABLE (checked at the end,
-        as the hearings schema declares them) or nothing cascaded. A cascade through an
-        immediate foreign key cannot be replayed row by row (PostgreSQL logs the parent before
-        the rows its cascade changed); then :class:`UndoFailed` is raised with nothing
-        changed (a savepoint of its own), and the caller rolls the batch back instead.
+        Where the role may set ``session_replication_role`` (a superuser, or PostgreSQL 15's
+        ``GRANT SET ON PARAMETER session_replication_role``), the replay runs as ``replica``:
+        no user trigger and no foreign-key action fires, each row gets exactly its image.
+        Otherwise triggers fire as for any write (a user trigger with side effects then leaves
+        them), and a cascade through an immediate foreign key cannot be replayed row by row
+        (PostgreSQL logs the parent before the rows its cascade changed; DEFERRABLE keys, as
+        the hearings schema declares them, are fine): :class:`UndoFailed` is raised with
+        nothing changed (a savepoint of its own), and the caller rolls the batch back instead.
         """
         rows = self.conn.execute(
             f"SELECT tbl, op, old::text, new::text FROM pg_temp.{LOG} WHERE seq > %s ORDER BY seq DESC", (since,)
         ).fetchall()
         # the compensations are not changes; transaction-local, so an error cannot leave it off
         self.conn.execute("SELECT set_config('sqlbatch.capture', 'off', true)")
+        quiet = self._may_silence_triggers()
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
+                if quiet:
+                    prior = cur.execute("SELECT current_setting('session_replication_role')").fetchone()
+                    cur.execute("SELECT set_config('session_replication_role', 'replica', true)")
                 for tbl, op, old, new in rows:
                     compensate(cur, self.shapes[tbl], op, old, new)
+                if quiet:
+                    cur.execute("SELECT set_config('session_replication_role', %s, true)", prior)
                 self.conn.execute(f"DELETE FROM pg_temp.{LOG} WHERE seq > %s", (since,))
         except psycopg.errors.ForeignKeyViolation as exc:
             raise UndoFailed(
@@ -205,6 +215,17 @@ class TriggerCapture:
         return len(rows)
 
     # -- helpers -------------------------------------------------------------------------------
+
+    def _may_silence_triggers(self) -> bool:
+        if self._quiet is None:
+            granted = "has_parameter_privilege('session_replication_role', 'SET')"  # PostgreSQL 15+
+            if self.conn.info.server_version < 150000:
+                granted = "false"
+            row = self.conn.execute(
+                f"SELECT rolsuper OR {granted} FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()
+            self._quiet = bool(row and row[0])
+        return self._quiet
 
     def _fn(self, name: str) -> sql.Composable:
         return sql.Identifier(self.schema, name)

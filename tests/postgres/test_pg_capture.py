@@ -171,19 +171,82 @@ def test_undo_counts_and_forgets_what_it_undid(db: psycopg.Connection, cap: Trig
     db.rollback()
 
 
-def test_cascade_through_an_immediate_key_fails_clearly_and_changes_nothing(
+def test_privileged_undo_silences_triggers_and_replays_immediate_cascades(
     db: psycopg.Connection, cap: TriggerCapture
+) -> None:
+    db.execute("CREATE TABLE events (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, what text)")
+    db.execute(
+        "CREATE FUNCTION note_child() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN INSERT INTO events (what) VALUES ('child ' || NEW.id); RETURN NULL; END $$"
+    )
+    db.execute("CREATE TRIGGER noted AFTER INSERT ON strict_child FOR EACH ROW EXECUTE FUNCTION note_child()")
+    db.execute("INSERT INTO strict_child VALUES (1, 2)")
+    db.commit()
+    capture = TriggerCapture(db, ["parent", "events"])
+    capture.install()
+    db.commit()
+    before = dump(db), db.execute("SELECT * FROM events").fetchall()
+    capture.begin()
+    db.execute("DELETE FROM parent WHERE id = 2")  # cascades through strict_child's immediate key
+    db.execute("INSERT INTO parent (id, name) VALUES (2, 'again')")
+    db.execute("INSERT INTO strict_child VALUES (2, 2)")  # the user trigger writes an event
+    tables = [c.table for c in capture.changes()]
+    assert sorted(tables[1:3]) == ["child", "strict_child"]  # the two cascades, in the server's order
+    assert tables[0] == tables[3] == "parent" and sorted(tables[4:]) == ["events", "strict_child"]
+    capture.undo()
+    # as replica: the re-inserted strict_child row wrote no new event, no cascade fired twice
+    assert (dump(db), db.execute("SELECT * FROM events").fetchall()) == before
+    db.commit()
+
+
+@pytest.fixture
+def plain_role(db: psycopg.Connection, pg_url: str):
+    name = db.execute("SELECT 'sqlbatch_job_' || pg_backend_pid()").fetchone()[0]
+    try:
+        db.execute(f"CREATE ROLE {name} LOGIN")
+    except psycopg.errors.InsufficientPrivilege:
+        pytest.skip("the given server's role cannot create roles")
+    db.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {name}")
+    db.commit()
+    try:
+        with psycopg.connect(pg_url, user=name) as conn:
+            yield conn
+    finally:
+        db.rollback()
+        db.execute(f"DROP OWNED BY {name}")
+        db.execute(f"DROP ROLE {name}")
+        db.commit()
+
+
+def test_unprivileged_cascade_through_an_immediate_key_fails_clearly_and_changes_nothing(
+    db: psycopg.Connection, cap: TriggerCapture, plain_role: psycopg.Connection
 ) -> None:
     db.execute("INSERT INTO strict_child VALUES (1, 2)")
     db.commit()
-    cap.begin()
-    db.execute("DELETE FROM parent WHERE id = 2")  # cascades through strict_child's immediate key
-    after = dump(db)
+    capture = TriggerCapture(plain_role, ["parent"])
+    assert capture.installed()  # installed by the owner; the job's role only writes
+    capture.begin()
+    plain_role.execute("DELETE FROM parent WHERE id = 2")  # cascades through strict_child's immediate key
+    after = dump(plain_role)
     with pytest.raises(UndoFailed, match="strict_child_parent_id_fkey.*savepoint strategy"):
-        cap.undo()
-    assert dump(db) == after  # its own savepoint: the transaction goes on as it was
-    assert len(cap.changes()) == 3
-    db.rollback()
+        capture.undo()
+    assert dump(plain_role) == after  # its own savepoint: the transaction goes on as it was
+    assert len(capture.changes()) == 3
+    plain_role.execute("ROLLBACK")
+    plain_role.rollback()
+
+
+def test_unprivileged_undo_of_deferrable_cascades_is_exact(
+    db: psycopg.Connection, cap: TriggerCapture, plain_role: psycopg.Connection
+) -> None:
+    capture = TriggerCapture(plain_role, ["parent"])
+    before = dump(plain_role)
+    capture.begin()
+    plain_role.execute("UPDATE parent SET id = 7 WHERE id = 1")  # cascades to child (deferrable)
+    plain_role.execute("DELETE FROM parent WHERE id = 2")
+    capture.undo()
+    assert dump(plain_role) == before
+    plain_role.commit()
 
 
 def test_truncate_is_refused_while_capturing(db: psycopg.Connection, cap: TriggerCapture) -> None:
