@@ -9,16 +9,13 @@ missing server fails them: CI must never pass by skipping the engine it claims t
 
 from __future__ import annotations
 
-import itertools
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from pg_cluster import SCRIPT, URL_ENV, Server, server_binaries, with_database
 
 try:
     import psycopg
@@ -26,27 +23,6 @@ except ImportError:  # a dependency of the package: only a hand-made environment
     if os.environ.get("CI", "").lower() == "true":
         raise
     collect_ignore_glob = ["test_*.py"]
-
-SCRIPT = Path(__file__).resolve().parents[2] / ".ci" / "postgres.sh"
-URL_ENV = "SQLBATCH_TEST_POSTGRES_URL"
-
-
-def server_binaries() -> str | None:
-    """The folder holding ``pg_ctl``, found the way ``.ci/postgres.sh`` finds it."""
-    if os.environ.get("PG_BIN"):
-        return os.environ["PG_BIN"] if Path(os.environ["PG_BIN"], "pg_ctl").exists() else None
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
-    if found:
-        return str(found[-1].parent)
-    on_path = shutil.which("pg_ctl")
-    return str(Path(on_path).parent) if on_path else None
-
-
-def with_database(url: str, dbname: str) -> str:
-    """The same server URL pointing at another database (query, host and user kept)."""
-    parts = urlsplit(url)  # urlunsplit would drop the empty host of "postgresql:///db?host=/dir"
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.scheme}://{parts.netloc}/{dbname}{query}"
 
 
 def _unavailable(reason: str) -> None:
@@ -63,27 +39,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"postgres: throwaway cluster started in {_started[0]:.2f} s")
 
 
-class Server:
-    """The server the session uses: its maintenance URL, and how long it took to start."""
-
-    def __init__(self, url: str, base: str | None, start_seconds: float) -> None:
-        self.url = url
-        self.base = base
-        self.start_seconds = start_seconds
-        self._names = itertools.count(1)
-
-    def create_database(self) -> str:
-        name = f"sqlbatch_t{os.getpid()}_{next(self._names)}"
-        with psycopg.connect(self.url, autocommit=True) as admin:
-            # FILE_COPY from template0: ~45 ms here, no per-test WAL of the template
-            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY FILE_COPY')
-        return name
-
-    def drop_database(self, name: str) -> None:
-        with psycopg.connect(self.url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[Server]:
     if os.environ.get(URL_ENV):
@@ -94,8 +49,8 @@ def pg_server() -> Iterator[Server]:
     started = time.perf_counter()
     env = dict(os.environ, PG_BIN=server_binaries() or "")
     done = subprocess.run(["bash", str(SCRIPT), "start"], capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        _unavailable(f"the throwaway cluster did not start: {done.stderr.strip()[-500:]}")
+    if done.returncode != 0:  # the binaries are there: a cluster that will not start is a failure
+        pytest.fail(f"the throwaway PostgreSQL cluster did not start: {done.stderr.strip()[-800:]}", pytrace=False)
     exports = dict(
         line.removeprefix("export ").split("=", 1) for line in done.stdout.splitlines() if line.startswith("export ")
     )

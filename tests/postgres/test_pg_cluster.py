@@ -7,7 +7,7 @@ import subprocess
 
 import psycopg
 import pytest
-from conftest import SCRIPT, Server, server_binaries
+from pg_cluster import SCRIPT, Server, server_binaries
 
 
 def test_each_test_gets_its_own_empty_database(pg_conn: psycopg.Connection, pg_server: Server) -> None:
