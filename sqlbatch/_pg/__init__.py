@@ -1,4 +1,28 @@
-"""PostgreSQL groundwork (psycopg 3): trigger capture, advisory-lock lease, retryable errors.
+"""PostgreSQL groundwork (psycopg 3) for the ``postgresql`` backend behind the core's seam.
 
-Stand-alone parts for the ``postgresql`` backend behind the core's seam (issue 14).
+Stand-alone parts, each tested on a real server (``tests/postgres``): the ``memory``
+strategy's capture from row triggers, the run lease as an advisory lock, and which errors
+are retried. Importing this package imports psycopg; the SQLite path never does.
 """
+
+from .capture import CapturedChange, TriggerCapture, UndoFailed
+from .errors import RETRYABLE_SQLSTATES, describe, retry_if_retryable, retryable, sqlstate
+from .lease import AdvisoryLease, lease_key
+from .tables import NoPrimaryKey, TableShape, compensate, table_shape
+
+__all__ = [
+    "RETRYABLE_SQLSTATES",
+    "AdvisoryLease",
+    "CapturedChange",
+    "NoPrimaryKey",
+    "TableShape",
+    "TriggerCapture",
+    "UndoFailed",
+    "compensate",
+    "describe",
+    "lease_key",
+    "retry_if_retryable",
+    "retryable",
+    "sqlstate",
+    "table_shape",
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import psycopg
 import pytest
 
@@ -256,3 +258,23 @@ def test_truncate_is_refused_while_capturing(db: psycopg.Connection, cap: Trigge
     db.rollback()
     db.execute("TRUNCATE child")  # outside a capture it is the owner's business
     db.rollback()
+
+
+def test_two_sessions_installing_at_once_both_succeed(db: psycopg.Connection, pg_url: str) -> None:
+    errors: list[BaseException] = []
+
+    def install() -> None:
+        try:
+            with psycopg.connect(pg_url) as conn:
+                TriggerCapture(conn, ["parent"]).install()
+                conn.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=install) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert len(triggers(db)) == 6  # 3 tables x (row trigger, truncate guard), once each
