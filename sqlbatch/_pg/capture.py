@@ -162,13 +162,16 @@ class TriggerCapture:
     def changes(self, since: int = 0, *, typed: bool = True) -> list[CapturedChange]:
         """The changes after ``since``, in order. ``typed``: values as a SELECT returns them
         (datetime, Decimal, bytes...); otherwise as JSON (storable, and what :meth:`undo` uses)."""
+        images = "NULL, NULL" if typed else "old, new"  # typed: the images come from _typed, parsed once
         raw = self.conn.execute(
-            f"SELECT seq, tbl, op, depth, old, new FROM pg_temp.{LOG} WHERE seq > %s ORDER BY seq", (since,)
+            f"SELECT seq, tbl, op, depth, {images} FROM pg_temp.{LOG} WHERE seq > %s ORDER BY seq", (since,)
         ).fetchall()
         typed_images = self._typed(since) if typed else {}
         out = []
         for seq, tbl, op, depth, old, new in raw:
-            before, after = typed_images.get((seq, "old"), old), typed_images.get((seq, "new"), new)
+            if typed:
+                old, new = typed_images.get((seq, "old")), typed_images.get((seq, "new"))
+            before, after = old, new
             keyed = after if after is not None else before
             key = {c: keyed[c] for c in self.shapes[tbl].pk}
             out.append(CapturedChange(seq, tbl, op, key, before, after, depth))
