@@ -1,12 +1,13 @@
 """PostgreSQL groundwork (psycopg 3) for the ``postgresql`` backend behind the core's seam.
 
 Stand-alone parts, each tested on a real server (``tests/postgres``): the ``memory``
-strategy's capture from row triggers, the run lease as an advisory lock, and which errors
-are retried. Importing this package imports psycopg; the SQLite path never does.
+strategy's capture from row triggers, the run lease as an advisory lock, which errors are
+retried, and the scoped foreign-key check. Importing this package imports psycopg; the SQLite path never does.
 """
 
 from .capture import CapturedChange, TriggerCapture, UndoFailed
 from .errors import RETRYABLE_SQLSTATES, describe, retry_if_retryable, retryable, sqlstate
+from .fkcheck import ForeignKeyProblem, pending_foreign_key_problem
 from .lease import AdvisoryLease, lease_key
 from .tables import NoPrimaryKey, TableShape, compensate, table_shape
 
@@ -14,6 +15,7 @@ __all__ = [
     "RETRYABLE_SQLSTATES",
     "AdvisoryLease",
     "CapturedChange",
+    "ForeignKeyProblem",
     "NoPrimaryKey",
     "TableShape",
     "TriggerCapture",
@@ -21,6 +23,7 @@ __all__ = [
     "compensate",
     "describe",
     "lease_key",
+    "pending_foreign_key_problem",
     "retry_if_retryable",
     "retryable",
     "sqlstate",
