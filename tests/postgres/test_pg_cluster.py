@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import subprocess
 
 import psycopg
@@ -22,11 +23,17 @@ def test_each_test_gets_its_own_empty_database(pg_conn: psycopg.Connection, pg_s
     assert listed == [(1,)]
 
 
-def test_server_is_socket_only_and_not_root(pg_conn: psycopg.Connection) -> None:
-    assert pg_conn.execute("SHOW listen_addresses").fetchone()[0] == ""
+def test_server_is_socket_only_and_new_enough(pg_conn: psycopg.Connection) -> None:
+    # PostgreSQL 15+: CREATE DATABASE ... STRATEGY, has_parameter_privilege (the capture's undo)
+    assert pg_conn.info.server_version >= 150000
+    if os.environ.get("SQLBATCH_TEST_POSTGRES_URL"):
+        return  # a given server's settings are its own
+    assert pg_conn.execute("SHOW listen_addresses").fetchone()[0] == ""  # no TCP at all
     assert pg_conn.info.host.startswith("/")  # the unix socket's folder
-    if not os.environ.get("SQLBATCH_TEST_POSTGRES_URL"):  # a given server's settings are its own
-        assert pg_conn.execute("SHOW fsync").fetchone()[0] == "off"
+    assert pg_conn.execute("SHOW fsync").fetchone()[0] == "off"
+    data = pg_conn.execute("SHOW data_directory").fetchone()[0]
+    if os.getuid() == 0:  # PostgreSQL refuses root: the cluster belongs to the postgres user
+        assert os.stat(data).st_uid == pwd.getpwnam("postgres").pw_uid
 
 
 @pytest.mark.skipif(server_binaries() is None, reason="no PostgreSQL server binaries")

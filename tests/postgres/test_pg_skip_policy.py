@@ -27,7 +27,7 @@ def run_without_server(tmp_path: Path, ci: str | None) -> subprocess.CompletedPr
             "-rs",
             "-p",
             "no:cacheprovider",
-            f"{test}::test_server_is_socket_only_and_not_root",
+            f"{test}::test_server_is_socket_only_and_new_enough",
         ],
         capture_output=True,
         text=True,
