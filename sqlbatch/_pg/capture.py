@@ -52,7 +52,7 @@ END $$
 """
 _WHEN = "WHEN (current_setting('sqlbatch.capture', true) = 'on')"
 _LOG_DDL = f"""
-CREATE TEMP TABLE IF NOT EXISTS {LOG} (
+CREATE TEMP TABLE {LOG} (
   seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   tbl text NOT NULL, op text NOT NULL, depth int NOT NULL, old jsonb, new jsonb
 ) ON COMMIT DELETE ROWS
@@ -150,9 +150,16 @@ class TriggerCapture:
     # -- one transaction's log ---------------------------------------------------------------
 
     def begin(self) -> None:
-        """Start recording in the current transaction (call after BEGIN); ends with it."""
-        self.conn.execute(_LOG_DDL)
-        self.conn.execute("SELECT set_config('sqlbatch.capture', 'on', true)")
+        """Start recording in the current transaction (call after BEGIN); ends with it.
+
+        One round trip once the session has its log table (created by the first batch; a
+        rolled-back first batch takes it along, so its presence is asked, not remembered).
+        """
+        row = self.conn.execute(
+            f"SELECT set_config('sqlbatch.capture', 'on', true), to_regclass('pg_temp.{LOG}') IS NOT NULL"
+        ).fetchone()
+        if not (row and row[1]):
+            self.conn.execute(_LOG_DDL)
 
     def mark(self) -> int:
         """A point in the log: :meth:`changes` and :meth:`undo` take what came after it."""

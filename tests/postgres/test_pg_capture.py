@@ -278,3 +278,21 @@ def test_two_sessions_installing_at_once_both_succeed(db: psycopg.Connection, pg
         t.join(30)
     assert errors == []
     assert len(triggers(db)) == 6  # 3 tables x (row trigger, truncate guard), once each
+
+
+def test_a_rolled_back_first_batch_takes_the_log_table_and_the_next_makes_it_again(
+    db: psycopg.Connection, cap: TriggerCapture
+) -> None:
+    cap.begin()  # the session's first batch creates the log table...
+    db.execute("UPDATE parent SET name = 'a' WHERE id = 1")
+    db.rollback()  # ...and its rollback drops it
+    assert db.execute("SELECT to_regclass('pg_temp.sqlbatch_capture_log')").fetchone() == (None,)
+    db.rollback()
+    cap.begin()
+    db.execute("UPDATE parent SET name = 'b' WHERE id = 1")
+    assert [c.after["name"] for c in cap.changes()] == ["b"]
+    db.commit()
+    cap.begin()  # the table is there now: nothing to create
+    db.execute("UPDATE parent SET name = 'c' WHERE id = 1")
+    assert [c.after["name"] for c in cap.changes()] == ["c"]
+    db.rollback()
