@@ -66,7 +66,9 @@ class UndoFailed(SqlbatchError):
 @dataclass(frozen=True, slots=True)
 class CapturedChange:
     """One row written, as the trigger saw it. ``key`` is the primary key (after the write, or
-    before it for a DELETE); ``depth`` 0 is the caller's statement, >= 1 a trigger or cascade."""
+    before it for a DELETE). ``depth`` is 0 for the caller's statement and >= 1 for a user
+    trigger's writes; rows changed by a foreign-key cascade report 0 (unlike SQLite's hook):
+    PostgreSQL fires their AFTER triggers from the outer statement's queue, not nested."""
 
     seq: int
     table: str
