@@ -192,6 +192,8 @@ def test_privileged_undo_silences_triggers_and_replays_immediate_cascades(
     db.execute("DELETE FROM parent WHERE id = 2")  # cascades through strict_child's immediate key
     db.execute("INSERT INTO parent (id, name) VALUES (2, 'again')")
     db.execute("INSERT INTO strict_child VALUES (2, 2)")  # the user trigger writes an event
+    depth = {c.table: c.depth for c in capture.changes()}
+    assert depth["events"] == 1 and depth["child"] == 0  # a trigger's write nests; a cascade does not
     tables = [c.table for c in capture.changes()]
     assert sorted(tables[1:3]) == ["child", "strict_child"]  # the two cascades, in the server's order
     assert tables[0] == tables[3] == "parent" and sorted(tables[4:]) == ["events", "strict_child"]
