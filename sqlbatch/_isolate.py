@@ -22,6 +22,7 @@ from .validators import BatchContext, Issue, run_all
 
 if TYPE_CHECKING:
     from ._connection import Connection
+    from ._unit_of_work import UnitOfWork
 
 #: Errors that are not the records' fault: they end or retry the run instead.
 FATAL_ERRORS: tuple[type[BaseException], ...] = (
@@ -146,7 +147,7 @@ class BatchRunner:
         clock, t = self.clock, out.timings
         out.attempts += 1
         t0 = clock()
-        uow = self.conn.unit_of_work(self.strategy, name=f"batch {batch_no}").begin()
+        uow = self.conn.unit_of_work(self.strategy, name=f"batch {batch_no}", nested=True).begin()
         t1 = clock()
         t["checkpoint"] += t1 - t0
         errors: list[Issue] = []
@@ -231,12 +232,11 @@ def _named_culprits(items: list[Item], errors: list[Issue]) -> list[Item]:
     return culprits
 
 
-def _drop(uow: Any) -> None:
+def _drop(uow: UnitOfWork) -> None:
     """Roll back a unit on an interrupt without masking it; its capture is freed either way."""
     if uow.state != "active":
         return
     try:
         uow.rollback()
     except Exception:  # noqa: BLE001 - the interrupt propagates; the run rolls back its transaction
-        if uow.state == "active":
-            uow._finish("rolled back")
+        uow.abandon()

@@ -574,14 +574,7 @@ class Processor:
             self.conn.raw.execute("ROLLBACK")
 
     def _drop_unit(self) -> None:
-        """Forget a unit of work a failure left open, closing its capture (hook or Session):
-        a capture left attached breaks the next unit of work on this connection."""
-        unit = self.conn._active_unit
-        if unit is not None:
-            with contextlib.suppress(Exception):  # best effort; the transaction is rolled back anyway
-                unit._finish("rolled back")  # type: ignore[attr-defined]
-            self.conn._active_unit = None
-            self.conn._capture_owner = None
+        self.conn.abort()
 
     def _commit_group(self, group: list[_Batch], result: RunResult) -> None:
         t0 = self.clock()
@@ -747,7 +740,7 @@ class Processor:
         failures: list[tuple[Item, Issue, int]] = []
         outcomes: list[str] = []
         items_all: list[Item] = []
-        uow = self.conn.unit_of_work(self.strategy, name="all-or-nothing").begin()
+        uow = self.conn.unit_of_work(self.strategy, name="all-or-nothing", nested=True).begin()
         lost = False  # a record made SQLite end the transaction: the rest is only read and checked
         try:
             for batch in self._batches(records, result, skip_to):

@@ -139,7 +139,7 @@ def revert(
         )
         involved = _fk_tables(conn, {c.table for c in changes})
         already = set(_violations(conn, involved))  # older damage is not the revert's doing
-        with conn.unit_of_work(strategy, name=source) as uow:
+        with conn.unit_of_work(strategy, name=source, nested=True) as uow:
             with quiet_writes(conn.raw):
                 for change in reversed(changes):
                     _restore(conn, change)
