@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._changes import Change
+from ._restore import conflicts, restore_changes
 from ._undo import decode
-from .revert import _conflicts, _restore
-from .strategies._base import quiet_writes
 from .validators import Issue, run_all
 
 if TYPE_CHECKING:
@@ -72,12 +71,10 @@ def compensate(
     raw = conn.raw
     raw.execute("BEGIN IMMEDIATE")
     try:
-        if _conflicts(conn, run_id, changes):  # another writer changed these rows since: leave them
+        if conflicts(conn, run_id, changes):  # another writer changed these rows since: leave them
             raw.execute("ROLLBACK")
             return Compensation(remaining=issues, traced=True)
-        with quiet_writes(raw):
-            for change in reversed(changes):
-                _restore(conn, change)
+        restore_changes(conn, changes)
         after = run_all([check], conn)
         if len([i for i in after if i.severity == "error"]) >= len(errors):
             raw.execute("ROLLBACK")
