@@ -68,23 +68,22 @@ def compensate(
     if not chosen:
         return Compensation(remaining=issues)
     changes = [c for no in sorted(chosen) for c in stored[no][0]]
-    raw = conn.raw
-    raw.execute("BEGIN IMMEDIATE")
+    backend = journal.backend
+    backend.begin(conn)
     try:
         if conflicts(conn, run_id, changes):  # another writer changed these rows since: leave them
-            raw.execute("ROLLBACK")
+            backend.rollback(conn)
             return Compensation(remaining=issues, traced=True)
         restore_changes(conn, changes)
         after = run_all([check], conn)
         if len([i for i in after if i.severity == "error"]) >= len(errors):
-            raw.execute("ROLLBACK")
+            backend.rollback(conn)
             return Compensation(remaining=issues, traced=True)
         done = Compensation(sorted(chosen), {no: stored[no][1] for no in chosen}, len(changes), after, True)
         _journal(journal, run_id, done, errors)
-        raw.execute("COMMIT")
+        backend.commit(conn)
     except BaseException:
-        if conn.in_transaction:
-            raw.execute("ROLLBACK")
+        backend.rollback(conn)
         raise
     return done
 

@@ -97,12 +97,13 @@ def revert(
             " (0 keeps them forever)"
         )
     changes = [c for _, blob in blobs for c in decode(blob)]
-    conn.raw.execute("BEGIN IMMEDIATE")
+    backend = backend_for(conn)
+    backend.begin(conn)
     try:
         changed = conflicts(conn, run_id, changes, batch)
         if changed:
             raise RevertRefused(run_id, changed)
-        journal = Journal(conn)
+        journal = Journal(conn, backend)
         journal.ensure()
         source = f"revert:{run_id}" + (f":{batch}" if batch is not None else "")
         revert_run = journal.start_run(
@@ -130,12 +131,11 @@ def revert(
         rows = len(net_changes(made))
         journal.finish_run(revert_run, "completed", {"rows_restored": rows}, records_total=rows, records_committed=rows)
         if dry_run:
-            conn.raw.execute("ROLLBACK")
+            backend.rollback(conn)
             return RevertResult(run_id, batch, None, rows, tables, True)
-        conn.raw.execute("COMMIT")
+        backend.commit(conn)
     except BaseException:
-        if conn.in_transaction:
-            conn.raw.execute("ROLLBACK")
+        backend.rollback(conn)
         raise
     return RevertResult(run_id, batch, revert_run, rows, tables)
 
