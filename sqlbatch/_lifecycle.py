@@ -121,26 +121,13 @@ def finish(state: RunState) -> None:
     m.warnings = len(result.warnings)
     if result.status == "running":
         result.status = "completed" if not result.quarantined else "completed_with_quarantine"
-    if state.dry_run:
-        return
-    state.write(
-        lambda: state.journal.finish_run(
-            result.run_id,  # type: ignore[arg-type]
-            result.status,
-            m.to_dict(),
-            records_total=m.records_total,
-            records_committed=m.records_committed,
-            records_quarantined=m.records_quarantined,
-            batches_committed=m.batches_succeeded,
-            batches_failed=m.batches_failed,
-            error=result.error,
-        )
-    )
+    if not state.dry_run:
+        _journal_end(state, result.status, batches_committed=m.batches_succeeded, batches_failed=m.batches_failed)
 
 
 def abort(state: RunState, exc: BaseException) -> None:
     """Roll back what is open, then say in the journal why the run stopped (best effort)."""
-    result, m = state.result, state.result.metrics
+    result = state.result
     state.rollback_quietly()
     result.status = "aborted"
     result.error = describe_fatal(state, exc)
@@ -148,17 +135,20 @@ def abort(state: RunState, exc: BaseException) -> None:
         return
     # if this fails too, the journal row stays "running"; a rerun treats it as interrupted
     with contextlib.suppress(*state.backend.database_errors, SqlbatchError):
-        state.write(
-            lambda: state.journal.finish_run(
-                result.run_id,  # type: ignore[arg-type]
-                "aborted",
-                m.to_dict(),
-                error=result.error,
-                records_total=m.records_total,
-                records_committed=m.records_committed,
-                records_quarantined=m.records_quarantined,
-            )
-        )
+        _journal_end(state, "aborted")
+
+
+def _journal_end(state: RunState, status: str, **counts: int) -> None:
+    """The run's row: final status, metrics, counts and error, in a transaction of its own."""
+    result, m = state.result, state.result.metrics
+    fields = dict(
+        records_total=m.records_total,
+        records_committed=m.records_committed,
+        records_quarantined=m.records_quarantined,
+        error=result.error,
+        **counts,
+    )
+    state.write(lambda: state.journal.finish_run(result.run_id, status, m.to_dict(), **fields))  # type: ignore[arg-type]
 
 
 def describe_fatal(state: RunState, exc: BaseException) -> str:

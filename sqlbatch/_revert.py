@@ -14,7 +14,7 @@ refer to a row the revert removes is a conflict too).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._backend import backend_for
@@ -58,14 +58,7 @@ class RevertResult:
     dry_run: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "reverted_run": self.reverted_run,
-            "batch": self.batch,
-            "revert_run": self.revert_run,
-            "rows_restored": self.rows_restored,
-            "dry_run": self.dry_run,
-            "tables": {k: v.to_dict() for k, v in self.tables.items()},
-        }
+        return asdict(self)  # the tables' summaries too
 
 
 def revert(
