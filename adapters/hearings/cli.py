@@ -18,11 +18,21 @@ from typing import Any, NoReturn
 
 import apsw
 
-from sqlbatch import ConfigurationError, OpenError, ProcessorAborted, RetryPolicy, RunResult, connect, load_settings
+from sqlbatch import (
+    ConfigurationError,
+    OpenError,
+    ProcessorAborted,
+    RetryPolicy,
+    RevertError,
+    RevertRefused,
+    RunResult,
+    connect,
+    load_settings,
+    revert,
+)
 from sqlbatch.audit import summarize
 from sqlbatch.file_mode import FileModeOutcome
 from sqlbatch.processor import RunLocked
-from sqlbatch import RevertError, RevertRefused, revert
 
 from . import report
 from .schema import SchemaMismatch

@@ -18,6 +18,7 @@ class JobSettings(Settings):
     db_password: SecretStr | None = None
     client_secret: SecretStr | None = None
 
+
 VARS = (
     "ENABLE_BATCH_PROCESSING",
     "BATCH_SIZE",
