@@ -89,7 +89,8 @@ def compensate(
 
 
 def _stored_batches(conn: Connection, run_id: int) -> dict[int, tuple[list[Change], list[str]]]:
-    rows = conn.raw.execute("SELECT batch_no, data, keys FROM sqlbatch_undo WHERE run_id=?", (run_id,))
+    # batch 0 is the run's setup, not records: it is never compensated (a revert undoes it)
+    rows = conn.raw.execute("SELECT batch_no, data, keys FROM sqlbatch_undo WHERE run_id=? AND batch_no>0", (run_id,))
     return {no: (decode(data), json.loads(keys) if keys else []) for no, data, keys in rows}
 
 
