@@ -41,7 +41,7 @@ def test_checkpoint_creation(benchmark, hearings_db, strategy):
     conn.execute("BEGIN IMMEDIATE")
 
     def checkpoint():
-        uow = conn.unit_of_work(strategy)
+        uow = conn.unit_of_work(strategy, nested=True)
         uow.begin()
         uow.commit()
 
@@ -64,12 +64,12 @@ def test_rollback_50_record_batch(benchmark, hearings_db, workload, strategy):
     """
     conn = hearings_db
     conn.execute("BEGIN IMMEDIATE")
-    before = conn.query_value("SELECT total_changes()"), list(conn.iterdump())[:5]
+    before = conn.query_value("SELECT total_changes()"), list(conn.dump_rows())[:5]
     ids = list(range(1976, 1976 + BATCH))  # 25 existing hearings, 25 new
     revision = iter(range(1, 1_000_000))
 
     def setup():
-        uow = conn.unit_of_work(strategy).begin()
+        uow = conn.unit_of_work(strategy, nested=True).begin()
         workload.apply(uow, workload.records(ids, next(revision)))
         return (uow,), {}
 
@@ -77,7 +77,7 @@ def test_rollback_50_record_batch(benchmark, hearings_db, workload, strategy):
         uow.rollback()
 
     benchmark.pedantic(rollback, setup=setup, rounds=25, warmup_rounds=2)
-    assert list(conn.iterdump())[:5] == before[1]
+    assert list(conn.dump_rows())[:5] == before[1]
     assert conn.query_value("SELECT count(*) FROM hearings") == 2000
     assert conn.query_value("SELECT count(*) FROM witnesses") == 4000
     conn.execute("ROLLBACK")

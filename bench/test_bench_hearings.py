@@ -32,7 +32,7 @@ def _one_run(path: Path, records: list, strategy: str) -> float:
     conn = sqlbatch.connect(path)
     try:
         prepare_database(conn)
-        result = run_update(conn, records, UpdateOptions(strategy=strategy, backup_retention=0), source="bench")
+        result = run_update(conn, records, UpdateOptions(strategy=strategy, backup_retention=1), source="bench")
     finally:
         conn.raw.close()
     assert result.error is None, result.error

@@ -31,7 +31,7 @@ real_meetings()
 conn = sqlbatch.connect({db!r})
 prepare_database(conn)
 before = rss_mb()
-result = run_update(conn, synthetic({size}), UpdateOptions(strategy={strategy!r}, backup_retention=0), source="bench")
+result = run_update(conn, synthetic({size}), UpdateOptions(strategy={strategy!r}, backup_retention=1), source="bench")
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(json.dumps({{"before_mb": before, "peak_mb": peak, "after_mb": rss_mb(),
                   "duration_s": result.metrics.duration_s, "error": result.error}}))

@@ -33,7 +33,7 @@ def _processor_run(tmp: Path, records: list, **options) -> float:
     conn = sqlbatch.connect(tmp / f"p5-{next(_counter)}.db")
     try:
         prepare_database(conn)
-        result = run_update(conn, records, UpdateOptions(backup_retention=0, **options), source="bench")
+        result = run_update(conn, records, UpdateOptions(backup_retention=1, **options), source="bench")
     finally:
         conn.raw.close()
     assert result.error is None, result.error

@@ -114,7 +114,7 @@ def test_validate_50_record_batch_at_200k_rows(benchmark, big_db: Path, strategy
             state["uow"].rollback()
         rev = next(revision)
         records = [{"event_id": f"E{i}", "row": row(i, rev)} for i in ids]
-        uow = conn.unit_of_work(strategy, name="bench").begin()
+        uow = conn.unit_of_work(strategy, name="bench", nested=True).begin()
         apply_batch(uow, records)
         state["uow"] = uow
         return (BatchContext(conn, uow, records, [r["event_id"] for r in records], 1),), {}

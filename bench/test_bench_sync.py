@@ -32,7 +32,7 @@ def _one_run(path: Path, records: list, batch_size: int, synchronous: str) -> tu
     conn = sqlbatch.connect(path, synchronous=synchronous)
     try:
         prepare_database(conn)
-        options = UpdateOptions(batch_size=batch_size, backup_retention=0)
+        options = UpdateOptions(batch_size=batch_size, backup_retention=1)
         result = run_update(conn, records, options, source="bench")
         conn.restore_journal_mode()
     finally:

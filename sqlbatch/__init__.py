@@ -1,6 +1,8 @@
 """sqlbatch: batched, validated, individually rolled-back units of work on SQLite (APSW)."""
 
+from ._backend import Backend, SqliteBackend, backend_for
 from ._changes import Change
+from ._config import ProcessorConfig
 from ._connection import Connection, FileModeOutcome, Row, connect
 from ._errors import (
     CaptureConflictError,
@@ -12,37 +14,18 @@ from ._errors import (
     UnitOfWorkError,
     UnsupportedSchemaError,
 )
+from ._isolate import RecordFailed
+from ._journal import BatchRow, Journal
+from ._lease import FileLease, Lease, LeaseUnavailable, NoLease, RunLocked, lease_for
+from ._metrics import Metrics
+from ._results import Outcome, Prepared, ProcessorAborted, QuarantinedRecord, RunResult, SourceFailed
+from ._retry import RetryPolicy
+from ._revert import Conflict, RevertError, RevertRefused, RevertResult, revert
 from ._unit_of_work import UnitOfWork
+from .processor import Processor
+from .settings import Settings, load_settings
 from .strategies import MemoryStrategy, SavepointStrategy, SessionStrategy, Tracker
-
-__all__ = [
-    "CaptureConflictError",
-    "CaptureFailed",
-    "Change",
-    "ConfigurationError",
-    "Connection",
-    "FileModeOutcome",
-    "MemoryStrategy",
-    "OpenError",
-    "Row",
-    "SavepointStrategy",
-    "SessionStrategy",
-    "SqlbatchError",
-    "Tracker",
-    "TransactionLost",
-    "UnitOfWork",
-    "UnitOfWorkError",
-    "UnsupportedSchemaError",
-    "connect",
-]
-
-from ._journal import Journal  # noqa: E402
-from ._lease import FileLease, Lease, LeaseUnavailable, NoLease, RunLocked, lease_for  # noqa: E402
-from ._metrics import Metrics  # noqa: E402
-from ._retry import RetryPolicy  # noqa: E402
-from .processor import Prepared, Processor, ProcessorAborted, QuarantinedRecord, RecordFailed, RunResult  # noqa: E402
-from .settings import Settings, load_settings  # noqa: E402
-from .validators import (  # noqa: E402
+from .validators import (
     BatchContext,
     BlastRadius,
     Check,
@@ -53,30 +36,60 @@ from .validators import (  # noqa: E402
     foreign_key_check,
 )
 
-__all__ += [
-    "FileLease",
-    "Lease",
-    "LeaseUnavailable",
-    "NoLease",
-    "RunLocked",
-    "lease_for",
+__all__ = [
+    "Backend",
     "BatchContext",
+    "BatchRow",
     "BlastRadius",
+    "CaptureConflictError",
+    "CaptureFailed",
+    "Change",
     "Check",
+    "ConfigurationError",
+    "Conflict",
+    "Connection",
+    "FileLease",
+    "FileModeOutcome",
     "ForeignKeysTouched",
     "Issue",
     "Journal",
+    "Lease",
+    "LeaseUnavailable",
+    "MemoryStrategy",
     "Metrics",
+    "NoLease",
+    "OpenError",
+    "Outcome",
     "Prepared",
     "Processor",
     "ProcessorAborted",
+    "ProcessorConfig",
     "PydanticRecord",
     "QuarantinedRecord",
     "RecordFailed",
     "RetryPolicy",
+    "RevertError",
+    "RevertRefused",
+    "RevertResult",
+    "Row",
+    "RunLocked",
     "RunResult",
+    "SavepointStrategy",
+    "SessionStrategy",
     "Settings",
+    "SourceFailed",
+    "SqlbatchError",
+    "SqliteBackend",
+    "Tracker",
+    "TransactionLost",
     "UniqueInBatch",
+    "UnitOfWork",
+    "UnitOfWorkError",
+    "UnsupportedSchemaError",
+    "backend_for",
+    "connect",
     "foreign_key_check",
+    "lease_for",
     "load_settings",
+    "revert",
 ]

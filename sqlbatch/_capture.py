@@ -58,8 +58,7 @@ class HookRecorder:
         self._built: list[Change] = []
         self.error: BaseException | None = None
         self.paused = False
-        conn.claim_capture(self)
-        conn.raw.preupdate_hook(self._hook, id=self)
+        conn.claim_capture(self, self._hook)
 
     def _hook(self, u: apsw.PreUpdate, _new: Any = tuple.__new__) -> None:
         # Runs once per row written: every attribute read builds Python objects, so each
@@ -132,5 +131,4 @@ class HookRecorder:
         return build
 
     def close(self) -> None:
-        self.conn.raw.preupdate_hook(None, id=self)
         self.conn.release_capture(self)

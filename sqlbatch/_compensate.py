@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._changes import Change
+from ._restore import conflicts, restore_changes
 from ._undo import decode
-from .revert import _conflicts, _restore
-from .strategies._base import quiet_writes
 from .validators import Issue, run_all
 
 if TYPE_CHECKING:
@@ -69,31 +68,29 @@ def compensate(
     if not chosen:
         return Compensation(remaining=issues)
     changes = [c for no in sorted(chosen) for c in stored[no][0]]
-    raw = conn.raw
-    raw.execute("BEGIN IMMEDIATE")
+    backend = journal.backend
+    backend.begin(conn)
     try:
-        if _conflicts(conn, run_id, changes):  # another writer changed these rows since: leave them
-            raw.execute("ROLLBACK")
+        if conflicts(conn, run_id, changes):  # another writer changed these rows since: leave them
+            backend.rollback(conn)
             return Compensation(remaining=issues, traced=True)
-        with quiet_writes(raw):
-            for change in reversed(changes):
-                _restore(conn, change)
+        restore_changes(conn, changes)
         after = run_all([check], conn)
         if len([i for i in after if i.severity == "error"]) >= len(errors):
-            raw.execute("ROLLBACK")
+            backend.rollback(conn)
             return Compensation(remaining=issues, traced=True)
         done = Compensation(sorted(chosen), {no: stored[no][1] for no in chosen}, len(changes), after, True)
         _journal(journal, run_id, done, errors)
-        raw.execute("COMMIT")
+        backend.commit(conn)
     except BaseException:
-        if conn.in_transaction:
-            raw.execute("ROLLBACK")
+        backend.rollback(conn)
         raise
     return done
 
 
 def _stored_batches(conn: Connection, run_id: int) -> dict[int, tuple[list[Change], list[str]]]:
-    rows = conn.raw.execute("SELECT batch_no, data, keys FROM sqlbatch_undo WHERE run_id=?", (run_id,))
+    # batch 0 is the run's setup, not records: it is never compensated (a revert undoes it)
+    rows = conn.raw.execute("SELECT batch_no, data, keys FROM sqlbatch_undo WHERE run_id=? AND batch_no>0", (run_id,))
     return {no: (decode(data), json.loads(keys) if keys else []) for no, data, keys in rows}
 
 

@@ -21,16 +21,20 @@ Differences from :mod:`sqlite3` a porter should know:
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import apsw
 
 from ._errors import CaptureConflictError, OpenError, UnitOfWorkError
 from ._schema import SchemaCache
 from .file_mode import FileModeOutcome, found_mode, note_home, restore
+
+if TYPE_CHECKING:
+    from ._unit_of_work import UnitOfWork
 
 __all__ = ["Connection", "FileModeOutcome", "Row", "connect"]
 
@@ -78,7 +82,8 @@ class Connection:
         self.path = path
         self.schema = SchemaCache(raw)
         self._capture_owner: object | None = None
-        self._active_unit: object | None = None
+        self._capture_hooked = False  # the owner's preupdate hook is registered (under its id)
+        self._active_unit: UnitOfWork | None = None
         self._tx_stack: list[str | None] = []  # per open ``with conn:``: savepoint name or None
         #: The journal mode the file is kept in, noted before ``connect()`` switched it to WAL
         #: (``None`` for ``:memory:`` and read-only connections, which change nothing).
@@ -105,8 +110,12 @@ class Connection:
             return row[0]
         return None
 
-    def iterdump(self) -> Iterator[str]:
-        """A stable text dump of every table's content, ``sqlite_sequence`` included."""
+    def dump_rows(self) -> Iterator[str]:
+        """Every table's rows as sorted ``"table: (values...)"`` lines, ``sqlite_sequence`` included.
+
+        Not SQL (unlike :meth:`sqlite3.Connection.iterdump`): a stable text to compare two
+        databases' contents with.
+        """
         tables = [r[0] for r in self.raw.execute("SELECT name FROM sqlite_schema WHERE type='table' ORDER BY name")]
         for table in tables:
             quoted = '"' + table.replace('"', '""') + '"'
@@ -176,11 +185,51 @@ class Connection:
             self.raw.execute(f"RELEASE {name}")
 
     # -- units of work and change capture --------------------------------------------------
-    def unit_of_work(self, strategy: Any = "memory", *, name: str | None = None) -> Any:
-        """A tracked unit of work for one batch (see :class:`sqlbatch.UnitOfWork`)."""
+    def unit_of_work(self, strategy: Any = "memory", *, name: str | None = None, nested: bool = False) -> UnitOfWork:
+        """A tracked unit of work for one batch (see :class:`sqlbatch.UnitOfWork`).
+
+        ``nested=True`` runs it inside the transaction the caller opened (like SQLAlchemy's
+        ``begin_nested()``); without it, beginning inside an open transaction is an error.
+        """
         from ._unit_of_work import UnitOfWork
 
-        return UnitOfWork(self, strategy, name=name)
+        return UnitOfWork(self, strategy, name=name, nested=nested)
+
+    @property
+    def active_unit(self) -> UnitOfWork | None:
+        """The unit of work open on this connection, or ``None``."""
+        return self._active_unit
+
+    def bind_unit(self, unit: UnitOfWork) -> None:
+        """Called by a unit of work as it begins: one open unit per connection."""
+        if self._active_unit is not None and self._active_unit is not unit:
+            raise UnitOfWorkError("begin(): another unit of work is open on this connection")
+        self._active_unit = unit
+
+    def unbind_unit(self, unit: UnitOfWork) -> None:
+        """Called by a unit of work as it ends."""
+        if self._active_unit is unit:
+            self._active_unit = None
+
+    def abort(self) -> None:
+        """Roll back whatever is open and free the capture; safe to call when nothing is.
+
+        The open transaction is rolled back, the open unit of work ends (its hook or Session
+        closed, nothing undone one by one: the rollback did it) and a capture its tracker
+        failed to free is freed here, so the next unit of work can capture again. A Session
+        the caller opened with :meth:`session` stays theirs.
+        """
+        if self.in_transaction:
+            with contextlib.suppress(apsw.Error):
+                self.raw.execute("ROLLBACK")
+        unit = self._active_unit
+        if unit is not None:
+            with contextlib.suppress(Exception):  # best effort: what it leaves is freed below
+                unit.abandon()
+            self._active_unit = None
+        owner = self._capture_owner
+        if owner is not None and not isinstance(owner, _UserSession):
+            self.release_capture(owner)
 
     def session(self) -> apsw.Session:
         """An :class:`apsw.Session` on ``main``; refused while a preupdate capture is active.
@@ -196,12 +245,13 @@ class Connection:
         self.claim_capture(session)
         return session
 
-    def claim_capture(self, owner: object) -> None:
+    def claim_capture(self, owner: object, hook: Callable[[apsw.PreUpdate], None] | None = None) -> None:
         """Reserve this connection's single change capture (preupdate hook or Session).
 
         SQLite's session extension is built on the preupdate hook: a Session created while
         a hook is registered replaces it (APSW warns the process can crash). One owner at a
-        time makes that combination impossible.
+        time makes that combination impossible. ``hook`` is registered here (under the
+        owner's id) so that releasing the capture always removes it too.
         """
         if self._capture_owner is not None and self._capture_owner is not owner:
             raise CaptureConflictError(
@@ -210,10 +260,18 @@ class Connection:
                 "finish the open unit of work first, or use a second connection"
             )
         self._capture_owner = owner
+        if hook is not None:
+            self.raw.preupdate_hook(hook, id=owner)
+            self._capture_hooked = True
 
     def release_capture(self, owner: object) -> None:
-        if self._capture_owner is owner:
-            self._capture_owner = None
+        """Free the capture ``owner`` holds, removing its hook; nothing when it holds none."""
+        if self._capture_owner is not owner:
+            return
+        if self._capture_hooked:
+            self.raw.preupdate_hook(None, id=owner)
+            self._capture_hooked = False
+        self._capture_owner = None
 
     def backup_to(self, destination: str | os.PathLike[str], pages_per_step: int = 1024) -> None:
         """Online copy of ``main`` into ``destination`` with SQLite's backup API.

@@ -1,13 +1,17 @@
 """One tree of errors, so callers can catch as broadly or narrowly as they need.
 
 SqlbatchError
-├── ConfigurationError        bad arguments or settings, raised at construction
+├── ConfigurationError        bad arguments or settings, raised at construction, naming the call
+│   └── LeaseUnavailable      the run lease cannot be taken at all (sqlbatch._lease)
+├── OpenError                 the database could not be opened
 ├── UnsupportedSchemaError    a table the chosen strategy cannot track
 ├── CaptureConflictError      a second change capture on one connection
-├── UnitOfWorkError           misuse of a unit of work (closed, not active...)
+├── UnitOfWorkError           misuse of a unit of work (closed, not active, not nested...)
 ├── CaptureFailed             the change capture itself failed (hook error)
 ├── TransactionLost           SQLite ended the transaction under us (RAISE(ROLLBACK)...)
-└── BatchError                raised by the processor (see sqlbatch.processor)
+├── RecordFailed              raised by ``prepare``/``apply`` to name the record at fault
+├── SourceFailed, ProcessorAborted, RunLocked    a run that stopped or never started
+└── RevertError, RevertRefused                   a revert that cannot start or would clobber rows
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """One batch: checkpoint, apply, validate, then keep it, or find and quarantine the culprits.
 
-``settle()`` implements DESIGN §3.3. With ``isolate`` a failed batch is bisected: the left
-half is tried; if it passes, the right half is known to hold a culprit and is split without
-being tried whole. One bad record in a batch of n costs at most 2*log2(n) extra passes
-(11 for 50, about 8.7 on average).
+``settle()`` keeps what passes and finds the culprits of what fails. With ``isolate`` a
+failed batch is bisected: the left half is tried; if it passes, the right half is known to
+hold a culprit and is split without being tried whole. One bad record in a batch of n
+costs at most 2*log2(n) extra passes (11 for 50, about 8.7 on average).
 Issues or :class:`RecordFailed` errors that name their record short-cut the search: the
 named records are set aside and the rest is tried once more.
 """
@@ -15,28 +15,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import apsw
-
-from ._errors import SqlbatchError, TransactionLost
+from ._backend import SQLITE
+from ._errors import SqlbatchError
 from .validators import BatchContext, Issue, run_all
 
 if TYPE_CHECKING:
     from ._connection import Connection
+    from ._unit_of_work import UnitOfWork
 
-#: Errors that are not the records' fault: they end or retry the run instead.
-FATAL_ERRORS: tuple[type[BaseException], ...] = (
-    apsw.FullError,
-    apsw.IOError,
-    apsw.CorruptError,
-    apsw.NotADBError,
-    apsw.CantOpenError,
-    apsw.ReadOnlyError,
-    apsw.BusyError,
-    apsw.LockedError,
-    apsw.InterruptError,
-    TransactionLost,
-    MemoryError,
-)
+#: Errors that are not the records' fault (SQLite's): they end or retry the run instead.
+FATAL_ERRORS = SQLITE.fatal_errors
 
 
 class RecordFailed(SqlbatchError):
@@ -82,6 +70,15 @@ class Settled:
         default_factory=lambda: dict.fromkeys(("checkpoint", "apply", "validate", "commit", "rollback"), 0.0)
     )
 
+    def add(self, part: Settled) -> None:
+        """Take in what a part of the same batch settled (its attempts and timings are not summed)."""
+        self.committed.extend(part.committed)
+        self.outcomes.extend(part.outcomes)
+        self.quarantined.extend(part.quarantined)
+        self.warnings.extend(part.warnings)
+        self.changes.extend(part.changes)
+        self.first_error = self.first_error or part.first_error
+
 
 class BatchRunner:
     """Runs attempts of one batch (or part of it) in nested units of work."""
@@ -95,10 +92,13 @@ class BatchRunner:
         on_failure: str,
         budget_ms: float,
         clock: Callable[[], float] = time.perf_counter,
+        *,
+        keep_changes: bool = True,
+        fatal: tuple[type[BaseException], ...] = FATAL_ERRORS,
     ) -> None:
         self.conn, self.apply, self.validators = conn, apply, validators
         self.strategy, self.on_failure, self.budget_ms, self.clock = strategy, on_failure, budget_ms, clock
-        self.keep_changes = True
+        self.keep_changes, self.fatal = keep_changes, fatal
 
     def settle(self, items: list[Item], batch_no: int) -> Settled:
         out = Settled()
@@ -146,7 +146,7 @@ class BatchRunner:
         clock, t = self.clock, out.timings
         out.attempts += 1
         t0 = clock()
-        uow = self.conn.unit_of_work(self.strategy, name=f"batch {batch_no}").begin()
+        uow = self.conn.unit_of_work(self.strategy, name=f"batch {batch_no}", nested=True).begin()
         t1 = clock()
         t["checkpoint"] += t1 - t0
         errors: list[Issue] = []
@@ -155,7 +155,7 @@ class BatchRunner:
             outcomes = self.apply(uow, [it.prepared for it in items])
         except RecordFailed as exc:
             errors.append(exc.issue)
-        except FATAL_ERRORS:
+        except self.fatal:
             uow.rollback()
             raise
         except Exception as exc:  # noqa: BLE001 - an apply error is the records' failure
@@ -172,7 +172,7 @@ class BatchRunner:
             ctx = BatchContext(self.conn, uow, [it.record for it in items], [it.key for it in items], batch_no)
             try:
                 found = run_all(self.validators, ctx)
-            except FATAL_ERRORS:
+            except self.fatal:
                 uow.rollback()
                 raise
             except Exception as exc:  # noqa: BLE001 - a validator that crashes rejects, like apply
@@ -231,12 +231,11 @@ def _named_culprits(items: list[Item], errors: list[Issue]) -> list[Item]:
     return culprits
 
 
-def _drop(uow: Any) -> None:
+def _drop(uow: UnitOfWork) -> None:
     """Roll back a unit on an interrupt without masking it; its capture is freed either way."""
     if uow.state != "active":
         return
     try:
         uow.rollback()
     except Exception:  # noqa: BLE001 - the interrupt propagates; the run rolls back its transaction
-        if uow.state == "active":
-            uow._finish("rolled back")
+        uow.abandon()

@@ -106,9 +106,11 @@ class NoLease:
 
 
 def lease_for(conn: Connection) -> Lease:
-    """The lease of the connection's main database file (none for ``:memory:``)."""
-    name = conn.raw.filename  # the resolved path, also for ``file:`` URIs; "" in memory
-    return FileLease(name) if name else NoLease()
+    """The lease of the connection's database, as its backend takes it (SQLite: a file lock
+    beside the main database file; none for ``:memory:``)."""
+    from ._backend import backend_for  # the backend module builds on this one
+
+    return backend_for(conn).lease(conn)
 
 
 def describe_holder(conn: Connection) -> str:

@@ -1,31 +1,32 @@
 """Retry policy for lock contention (tenacity).
 
-``apsw.BusyError`` and ``apsw.LockedError`` mean another connection holds the lock: the
-open commit group is rolled back and retried whole, with exponential backoff and jitter,
-within a bounded total time. Other errors are never retried. Matching is by exception
-class, never by message text. ``sleep`` is injectable for tests.
+Lock contention (SQLite: ``apsw.BusyError``, ``apsw.LockedError``; the backend's
+``retryable_errors``) means another connection holds the lock: the open commit group is
+rolled back and retried whole, with exponential backoff and jitter, within a bounded total
+time. Other errors are never retried. Matching is by exception class, never by message
+text. ``sleep`` is injectable for tests.
 """
 
 from __future__ import annotations
 
-import random
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import apsw
 import tenacity
 
+from ._backend import SQLITE
 from ._errors import ConfigurationError
 
 T = TypeVar("T")
 
-RETRYABLE: tuple[type[BaseException], ...] = (apsw.BusyError, apsw.LockedError)
 
-
-@dataclass
+@dataclass(frozen=True)
 class RetryPolicy:
+    """How long and how often to retry; every field is checked at construction."""
+
     max_seconds: float = 30.0
     max_attempts: int = 20
     initial_wait: float = 0.05
@@ -33,31 +34,51 @@ class RetryPolicy:
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
     def __post_init__(self) -> None:
-        if self.max_seconds < 0 or self.max_attempts < 1 or self.initial_wait < 0:
-            raise ConfigurationError(f"RetryPolicy({self!r}): times must be >= 0 and attempts >= 1")
+        for name in ("max_seconds", "initial_wait", "max_wait"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+                raise ConfigurationError(f"RetryPolicy({name}={value!r}): must be a number >= 0")
+        if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) or self.max_attempts < 1:
+            raise ConfigurationError(f"RetryPolicy(max_attempts={self.max_attempts!r}): must be an integer >= 1")
+        if self.initial_wait > self.max_wait:
+            raise ConfigurationError(
+                f"RetryPolicy(initial_wait={self.initial_wait!r}, max_wait={self.max_wait!r}):"
+                " initial_wait must be <= max_wait"
+            )
+        if not callable(self.sleep):
+            raise ConfigurationError(f"RetryPolicy(sleep={self.sleep!r}): must be callable")
 
-    def call(self, func: Callable[[], T], *, on_retry: Callable[[BaseException], None] | None = None) -> T:
-        """Call ``func``; on a retryable error call ``on_retry(exc)`` then try again."""
+    def call(
+        self,
+        func: Callable[[], T],
+        *,
+        on_retry: Callable[[BaseException], None] | None = None,
+        retryable: tuple[type[BaseException], ...] = SQLITE.retryable_errors,
+    ) -> T:
+        """Call ``func``; on a ``retryable`` error call ``on_retry(exc)`` then try again."""
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             if on_retry is not None and state.outcome is not None:
                 on_retry(state.outcome.exception())  # type: ignore[arg-type]
 
         retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(RETRYABLE),
+            retry=tenacity.retry_if_exception_type(retryable),
             stop=tenacity.stop_after_delay(self.max_seconds) | tenacity.stop_after_attempt(self.max_attempts),
-            wait=self._wait,
+            wait=_backoff(self.initial_wait, self.max_wait),
             sleep=self.sleep,
             before_sleep=before_sleep,
             reraise=True,
         )
         return retrying(func)
 
-    def _wait(self, state: tenacity.RetryCallState) -> float:
-        """Exponential backoff from ``initial_wait`` with jitter of up to ``initial_wait``, capped.
 
-        (tenacity's ``wait_exponential_jitter`` adds up to a whole second of jitter by default,
-        which made every wait ~0.5 s whatever ``initial_wait`` said.)
-        """
-        base = self.initial_wait * 2 ** min(state.attempt_number - 1, 60)
-        return min(self.max_wait, base + random.uniform(0, self.initial_wait))
+def _backoff(initial: float, maximum: float) -> tenacity.wait.wait_base:
+    """``initial * 2**(n-1)`` plus a jitter of up to ``initial``, capped at ``maximum``.
+
+    The jitter is bounded by ``initial``, not tenacity's default of a whole second (which made
+    every wait ~0.5 s whatever ``initial_wait`` said).
+    """
+    try:  # tenacity >= 9.1 names the first wait ``multiplier`` (``initial`` is deprecated)
+        return tenacity.wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
+    except TypeError:
+        return tenacity.wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)

@@ -2,7 +2,7 @@
 
 Each committed batch's changes (table, op, key, before, after by column name) are kept in
 ``sqlbatch_undo`` as zlib-compressed JSON, written in the same transaction as the batch,
-so a run or batch can be reverted days later (see :mod:`sqlbatch.revert`). BLOBs are
+so a run or batch can be reverted days later (see :func:`sqlbatch.revert`). BLOBs are
 stored as ``{"$b": base64}``. Retention is by age of the run.
 """
 

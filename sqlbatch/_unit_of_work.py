@@ -1,12 +1,14 @@
 """The unit of work: one batch's writes, recorded, then committed or undone on their own.
 
-Two modes, chosen by whether a transaction is already open when it begins:
+Two modes, chosen explicitly (as SQLAlchemy's ``begin()`` / ``begin_nested()``):
 
 * **own transaction** (the usual ``with conn.unit_of_work() as uow:``): ``BEGIN IMMEDIATE``
   at begin, ``COMMIT`` at commit; rollback undoes through the strategy, then ``ROLLBACK``.
-* **nested** (inside a transaction the caller opened, e.g. a commit group of several
-  batches): commit only ends the recording; rollback undoes this unit's changes through
-  the strategy and leaves the caller's transaction, and earlier units, as they were.
+  Beginning one inside an open transaction is an error naming ``nested=True``.
+* **nested** (``conn.unit_of_work(..., nested=True)``, inside a transaction the caller
+  opened, e.g. a commit group of several batches): commit only ends the recording; rollback
+  undoes this unit's changes through the strategy and leaves the caller's transaction, and
+  earlier units, as they were.
 
 Only one unit of work can be open on a connection at a time.
 """
@@ -32,8 +34,9 @@ PENDING, ACTIVE, COMMITTED, ROLLED_BACK = "pending", "active", "committed", "rol
 class UnitOfWork:
     """One tracked batch on a :class:`sqlbatch.Connection`."""
 
-    def __init__(self, conn: Connection, strategy: Any = "memory", *, name: str | None = None):
+    def __init__(self, conn: Connection, strategy: Any = "memory", *, name: str | None = None, nested: bool = False):
         self.conn = conn
+        self.nested = nested
         self.strategy = resolve_strategy(strategy)
         self.strategy_name = strategy_name(self.strategy)
         self.name = name
@@ -68,9 +71,18 @@ class UnitOfWork:
         if self.state != PENDING:
             raise UnitOfWorkError(f"begin(): unit of work {self.name!r} is already {self.state}")
         conn = self.conn
-        if conn._active_unit is not None:
+        if conn.active_unit is not None:
             raise UnitOfWorkError("begin(): another unit of work is open on this connection")
-        self.owns_transaction = not conn.in_transaction
+        if conn.in_transaction and not self.nested:
+            raise UnitOfWorkError(
+                f"begin(): unit of work {self.name!r}: a transaction is already open; to work inside it,"
+                " use conn.unit_of_work(..., nested=True)"
+            )
+        if self.nested and not conn.in_transaction:
+            raise UnitOfWorkError(
+                f"begin(): unit of work {self.name!r} is nested=True but no transaction is open: begin one first"
+            )
+        self.owns_transaction = not self.nested
         if self.owns_transaction:
             conn.raw.execute("BEGIN IMMEDIATE")
         try:
@@ -79,7 +91,7 @@ class UnitOfWork:
             if self.owns_transaction and conn.in_transaction:
                 conn.raw.execute("ROLLBACK")
             raise
-        conn._active_unit = self
+        conn.bind_unit(self)
         self.state = ACTIVE
         return self
 
@@ -158,11 +170,22 @@ class UnitOfWork:
         else:
             self._changes = tracker.changes()
 
+    def abandon(self) -> None:
+        """End without undoing anything: close the capture, forget the unit.
+
+        For a failure path that rolls the whole transaction back itself
+        (:meth:`Connection.abort`).
+        """
+        if self.state == ACTIVE:
+            self._finish(ROLLED_BACK)
+
     def _finish(self, state: str) -> None:
-        if self._tracker is not None:
-            self._tracker.close()
-        self.conn._active_unit = None
         self.state = state
+        try:
+            if self._tracker is not None:
+                self._tracker.close()
+        finally:
+            self.conn.unbind_unit(self)
 
     def _require_active(self, what: str) -> None:
         if self.state != ACTIVE:

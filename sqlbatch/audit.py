@@ -8,7 +8,7 @@ deleted is *deleted* with its first before-image; one changed and changed back i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._changes import Change
@@ -49,7 +49,7 @@ class TableSummary:
     examples: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"inserted": self.inserted, "updated": self.updated, "deleted": self.deleted, "examples": self.examples}
+        return asdict(self)
 
 
 def net_changes(changes: Iterable[Change]) -> list[NetChange]:

@@ -1,10 +1,13 @@
-"""Settings from environment variables and ``.env`` (pydantic-settings), DESIGN §4."""
+"""Settings from environment variables and ``.env`` (pydantic-settings).
+
+The generic variables of a batched job; a job subclasses :class:`Settings` to add its own.
+"""
 
 from __future__ import annotations
 
 from typing import Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ._errors import ConfigurationError
@@ -30,11 +33,12 @@ class Settings(BaseSettings):
     #: started right after it does not fail; a cron job that overlaps a long run stops soon
     #: instead of piling up (the next run catches up from the cursor).
     run_lock_timeout: float = Field(60, ge=0, description="seconds a second run waits for the run lease")
-    congress_api_key: SecretStr | None = None
-    congress_api_base_url: str = "https://api.congress.gov/v3"
 
 
 S = TypeVar("S", bound="Settings")
+
+#: a variable whose name holds one of these is never shown, not even in an error message
+_SECRET_WORDS = ("KEY", "PASSWORD", "SECRET", "TOKEN")
 
 
 def load_settings(settings_class: type[S] = Settings, /, **overrides: object) -> S:  # type: ignore[assignment]
@@ -49,6 +53,6 @@ def load_settings(settings_class: type[S] = Settings, /, **overrides: object) ->
         for err in exc.errors():
             name = str(err["loc"][0]).upper() if err["loc"] else "?"
             value = err.get("input")
-            shown = "<hidden>" if "KEY" in name else repr(value)
+            shown = "<hidden>" if any(word in name for word in _SECRET_WORDS) else repr(value)
             problems.append(f"{name}={shown}: {err['msg']}")
         raise ConfigurationError("bad setting: " + "; ".join(problems)) from None

@@ -141,7 +141,7 @@ class ForeignKeysTouched:
     For every inserted or updated child row: its parent must exist. For every deleted or
     re-keyed parent row: no child may still point at the old key. With an index on each
     child foreign-key column this costs about 0.1 ms per batch at 200,000 rows, where
-    ``PRAGMA foreign_key_check`` over a whole table costs ~100 ms (DESIGN §6).
+    ``PRAGMA foreign_key_check`` over a whole table costs ~100 ms.
     """
 
     rule = "foreign_key"

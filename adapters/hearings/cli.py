@@ -18,11 +18,21 @@ from typing import Any, NoReturn
 
 import apsw
 
-from sqlbatch import ConfigurationError, OpenError, ProcessorAborted, RetryPolicy, RunResult, connect, load_settings
+from sqlbatch import (
+    ConfigurationError,
+    OpenError,
+    ProcessorAborted,
+    RetryPolicy,
+    RevertError,
+    RevertRefused,
+    RunResult,
+    connect,
+    load_settings,
+    revert,
+)
 from sqlbatch.audit import summarize
 from sqlbatch.file_mode import FileModeOutcome
 from sqlbatch.processor import RunLocked
-from sqlbatch.revert import RevertError, RevertRefused, revert
 
 from . import report
 from .schema import SchemaMismatch
@@ -186,7 +196,7 @@ def _run(args: argparse.Namespace) -> int:
                 aborted = True
                 return EXIT_FATAL
     finally:
-        if conn._active_unit is None:
+        if conn.active_unit is None:
             if file_mode is None:
                 file_mode = _leave_as_found(conn)
             _close(conn, quiet=aborted)

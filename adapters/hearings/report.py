@@ -95,8 +95,8 @@ def quarantine(conn: Connection) -> dict[str, Any]:
 
 def run_report(conn: Connection, run_id: int) -> dict[str, Any]:
     """What one run changed (net, per table, with examples), its quarantine and timings."""
+    from sqlbatch import RevertError
     from sqlbatch.audit import run_changes, summarize
-    from sqlbatch.revert import RevertError
 
     rows = (
         list(conn.execute("SELECT * FROM sqlbatch_runs WHERE run_id=?", (run_id,)))

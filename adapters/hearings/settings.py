@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from sqlbatch import Settings
 
@@ -30,6 +30,8 @@ class HearingsSettings(Settings):
     title_max_length: int = Field(DEFAULT_TITLE_MAX_LENGTH, ge=0, description="0 = no limit")
     api_max_wait_seconds: float = Field(DEFAULT_API_MAX_WAIT_SECONDS, ge=0)
     api_rate_window_seconds: float = Field(3600.0, gt=0)
+    congress_api_key: SecretStr | None = None
+    congress_api_base_url: str = "https://api.congress.gov/v3"
 
     def rules(self) -> RuleConfig:
         return RuleConfig(title_max_length=self.title_max_length or None)

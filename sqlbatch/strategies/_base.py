@@ -57,7 +57,7 @@ def quiet_writes(raw: apsw.Connection) -> Iterator[None]:
     Hazard: turning ``defer_foreign_keys`` OFF again makes SQLite forget the violations it
     counted while it was ON, so COMMIT no longer catches a restore that left a dangling
     reference. A caller that restores rows it cannot trust to be consistent checks them itself
-    (revert: ``revert._dangling``; compensation re-runs the final validators); a rollback
+    (revert: ``_revert._dangling``; compensation re-runs the final validators); a rollback
     inside the transaction needs no check: it restores a state that committed before.
     """
     deferred = raw.execute("PRAGMA defer_foreign_keys").fetchall()[0][0]

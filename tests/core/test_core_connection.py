@@ -67,11 +67,11 @@ def test_named_parameters_and_executemany(conn):
     assert conn.query_value("SELECT count(*) FROM marker") == 4
 
 
-def test_iterdump_includes_sqlite_sequence(conn):
-    lines = list(conn.iterdump())
+def test_dump_rows_includes_sqlite_sequence(conn):
+    lines = list(conn.dump_rows())
     assert "sqlite_sequence: ('seqd', 3)" in lines
     assert any(line.startswith("kv: ") for line in lines)
-    assert lines == list(conn.iterdump())  # stable
+    assert lines == list(conn.dump_rows())  # stable
 
 
 def test_with_conn_commits(db_path, conn):
@@ -217,3 +217,62 @@ def test_open_memory():
         uow.rollback()
     assert conn.query_value("SELECT count(*) FROM t") == 0
     conn.close()
+
+
+# -- the connection owns its unit of work and capture: abort() -------------------------------------
+class _CloseFails:
+    """A memory tracker whose close() fails before freeing anything: the capture stays held."""
+
+    def __init__(self, conn: sqlbatch.Connection) -> None:
+        self.inner = sqlbatch.MemoryStrategy()(conn)
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def close(self) -> None:
+        raise RuntimeError("close failed")
+
+
+@pytest.mark.parametrize("strategy", ["memory", "savepoint", "session", _CloseFails])
+def test_abort_frees_the_capture_and_the_next_unit_captures(conn, strategy):
+    uow = conn.unit_of_work(strategy).begin()
+    uow.execute("INSERT INTO parent(name) VALUES ('lost')")
+    assert conn.active_unit is uow
+    conn.abort()
+    assert conn.active_unit is None and not conn.in_transaction and uow.state == "rolled back"
+    assert conn.query_value("SELECT count(*) FROM parent WHERE name='lost'") == 0
+    recorder = getattr(getattr(uow.tracker, "inner", uow.tracker), "_recorder", None)
+    seen = len(recorder.entries) if recorder is not None else 0
+    conn.execute("INSERT INTO parent(name) VALUES ('after')")  # autocommit, no unit open
+    if recorder is not None:  # its hook no longer fires: it was removed, not only forgotten
+        assert len(recorder.entries) == seen
+    conn.session().close()  # the capture is free: a Session may be made
+    with conn.unit_of_work("memory") as again:
+        again.execute("INSERT INTO parent(name) VALUES ('kept')")
+    assert [c.op for c in again.changes] == ["INSERT"]
+    conn.abort()  # idempotent: nothing open, nothing done
+    conn.abort()
+    assert conn.query_value("SELECT count(*) FROM parent WHERE name IN ('after', 'kept')") == 2
+
+
+def test_abort_leaves_a_users_session_alone(conn):
+    session = conn.session()
+    conn.abort()
+    with pytest.raises(sqlbatch.CaptureConflictError):
+        conn.unit_of_work("memory").begin()
+    session.close()
+    with conn.unit_of_work("memory"):
+        pass
+
+
+def test_unit_of_work_inside_a_transaction_must_say_nested(conn):
+    conn.execute("BEGIN IMMEDIATE")
+    with pytest.raises(sqlbatch.UnitOfWorkError, match=r"nested=True"):
+        conn.unit_of_work("memory").begin()
+    with conn.unit_of_work("memory", nested=True) as uow:
+        uow.execute("INSERT INTO parent(name) VALUES ('inner')")
+    assert conn.in_transaction  # a nested unit leaves the caller's transaction open
+    conn.execute("ROLLBACK")
+    with pytest.raises(sqlbatch.UnitOfWorkError, match=r"no transaction is open"):
+        conn.unit_of_work("memory", nested=True).begin()
+    assert conn.active_unit is None

@@ -460,16 +460,16 @@ LATER = [("INSERT INTO marker(v) VALUES (?)", ("later unit",))]
 def test_nested_in_caller_transaction(db_path, ref_path, case: Case, strategy: str, outcome: str) -> None:
     conn = sqlbatch.connect(db_path)
     conn.execute("BEGIN IMMEDIATE")
-    with conn.unit_of_work(strategy, name="earlier") as earlier:
+    with conn.unit_of_work(strategy, name="earlier", nested=True) as earlier:
         for sql, params in EARLIER:
             earlier.execute(sql, params)
-    with conn.unit_of_work(strategy, name=case.id) as uow:
+    with conn.unit_of_work(strategy, name=case.id, nested=True) as uow:
         assert not uow.owns_transaction
         _run_case(uow, case)
         if outcome == "rollback":
             uow.rollback()
     assert conn.in_transaction  # the caller's transaction is untouched
-    with conn.unit_of_work(strategy, name="later") as later:
+    with conn.unit_of_work(strategy, name="later", nested=True) as later:
         for sql, params in LATER:
             later.execute(sql, params)
     conn.execute("COMMIT")

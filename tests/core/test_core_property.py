@@ -150,10 +150,10 @@ def test_rollback_restores_everything(setup, writes):
             assert dump_raw(conn.raw) == before, strategy
 
             conn.execute("BEGIN IMMEDIATE")  # nested: earlier unit kept, this one undone
-            with conn.unit_of_work(strategy) as earlier:
+            with conn.unit_of_work(strategy, nested=True) as earlier:
                 earlier.execute("INSERT INTO events(what) VALUES ('earlier unit')")
             kept = dump_raw(conn.raw)
-            with conn.unit_of_work(strategy) as uow:
+            with conn.unit_of_work(strategy, nested=True) as uow:
                 _run(uow, writes)
                 uow.rollback()
             assert dump_raw(conn.raw) == kept, strategy

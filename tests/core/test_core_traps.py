@@ -82,9 +82,9 @@ def test_hook_exception_nested_savepoint_undoes_exactly(db_path, ref_path, monke
     statement, _ = failing_write
     conn = sqlbatch.connect(db_path)
     conn.execute("BEGIN IMMEDIATE")
-    with conn.unit_of_work("savepoint") as earlier:
+    with conn.unit_of_work("savepoint", nested=True) as earlier:
         earlier.execute("INSERT INTO marker(v) VALUES ('kept')")
-    with pytest.raises(sqlbatch.CaptureFailed), conn.unit_of_work("savepoint") as uow:
+    with pytest.raises(sqlbatch.CaptureFailed), conn.unit_of_work("savepoint", nested=True) as uow:
         _write(uow, monkeypatch, statement)
     assert conn.in_transaction
     conn.execute("COMMIT")
@@ -99,10 +99,10 @@ def test_hook_exception_nested_memory_hands_the_transaction_back(db_path, monkey
     before = dump_file(db_path)
     conn = sqlbatch.connect(db_path)
     conn.execute("BEGIN IMMEDIATE")
-    with pytest.raises(sqlbatch.CaptureFailed), conn.unit_of_work("memory") as uow:
+    with pytest.raises(sqlbatch.CaptureFailed), conn.unit_of_work("memory", nested=True) as uow:
         _write(uow, monkeypatch, statement)
     assert uow.state == "rolled back"
-    assert conn._active_unit is None
+    assert conn.active_unit is None
     assert conn.in_transaction
     conn.execute("ROLLBACK")
     conn.close()
@@ -117,7 +117,7 @@ def test_session_strategy_undoes_invalid_utf8(db_path, nested):
     conn = sqlbatch.connect(db_path)
     if nested:
         conn.execute("BEGIN IMMEDIATE")
-    with conn.unit_of_work("session") as uow:
+    with conn.unit_of_work("session", nested=nested) as uow:
         uow.execute(*BAD_TEXT)
         uow.rollback()
     if nested:
@@ -198,7 +198,7 @@ def test_raise_rollback_caught_then_commit_raises_transaction_lost(evil_path, st
     with pytest.raises(sqlbatch.TransactionLost):
         uow.commit()
     assert uow.state == "rolled back"
-    assert conn._active_unit is None
+    assert conn.active_unit is None
     conn.close()
     assert dump_file(evil_path) == before
 
@@ -210,9 +210,9 @@ def test_raise_rollback_nested_raises_transaction_lost(evil_path, strategy, via,
     before = dump_file(evil_path)
     conn = sqlbatch.connect(evil_path)
     conn.execute("BEGIN IMMEDIATE")
-    with conn.unit_of_work(strategy) as earlier:
+    with conn.unit_of_work(strategy, nested=True) as earlier:
         earlier.execute("INSERT INTO marker(v) VALUES ('earlier')")
-    with pytest.raises(sqlbatch.TransactionLost) as info, conn.unit_of_work(strategy) as uow:
+    with pytest.raises(sqlbatch.TransactionLost) as info, conn.unit_of_work(strategy, nested=True) as uow:
         uow.execute(*GOOD)
         (uow if via == "uow" else conn).execute(*ender)
     cause = info.value.__cause__
@@ -289,7 +289,7 @@ def test_failed_statements_then_rollback(failing_path, strategy, nested):
     conn = sqlbatch.connect(failing_path)
     if nested:
         conn.execute("BEGIN IMMEDIATE")
-    with conn.unit_of_work(strategy) as uow:
+    with conn.unit_of_work(strategy, nested=nested) as uow:
         uow.execute("UPDATE item SET price = 7.0 WHERE id = 2")
         for sql, params in FAILING:
             with pytest.raises(apsw.ConstraintError):
@@ -388,9 +388,9 @@ def test_deferred_fk_violation_fixed_inside_unit_commits(deferred_path, strategy
 def test_deferred_fk_violating_nested_unit_rolled_back_lets_caller_commit(deferred_path, strategy):
     conn = sqlbatch.connect(deferred_path)
     conn.execute("BEGIN IMMEDIATE")
-    with conn.unit_of_work(strategy) as good:
+    with conn.unit_of_work(strategy, nested=True) as good:
         good.execute("INSERT INTO dchild VALUES (1, 1)")
-    with conn.unit_of_work(strategy) as bad:
+    with conn.unit_of_work(strategy, nested=True) as bad:
         bad.execute("INSERT INTO dchild VALUES (2, 999)")
         bad.rollback()
     conn.execute("COMMIT")  # the violation went with the unit
@@ -415,7 +415,7 @@ def test_unit_refused_while_user_session_held(conn, strategy):
     with pytest.raises(sqlbatch.CaptureConflictError):
         conn.unit_of_work(strategy).begin()
     assert not conn.in_transaction  # the refused unit left no transaction behind
-    assert conn._active_unit is None
+    assert conn.active_unit is None
     session.close()
     with conn.unit_of_work(strategy) as uow:  # released with the session
         uow.execute(*GOOD)
@@ -455,9 +455,9 @@ def test_virtual_generated_columns_refused_by_hook_strategies(tmp_path, strategy
     if nested:
         conn.execute("BEGIN IMMEDIATE")
     with pytest.raises(sqlbatch.UnsupportedSchemaError, match=r"\bvg\b") as info:
-        conn.unit_of_work(strategy).begin()
+        conn.unit_of_work(strategy, nested=nested).begin()
     assert "session" in str(info.value)  # it says what to use instead
-    assert conn._active_unit is None
+    assert conn.active_unit is None
     assert conn.in_transaction is nested
     if nested:
         conn.execute("ROLLBACK")
@@ -502,7 +502,7 @@ def test_stored_generated_columns_work(tmp_path, strategy, nested):
     conn = sqlbatch.connect(path)
     if nested:
         conn.execute("BEGIN IMMEDIATE")
-    with conn.unit_of_work(strategy) as uow:
+    with conn.unit_of_work(strategy, nested=nested) as uow:
         uow.execute("INSERT INTO sg(id, a, c) VALUES (2, 5, 'y')")
         uow.execute("UPDATE sg SET a = 20 WHERE id = 1")
         uow.execute("DELETE FROM sg WHERE id = 2")
@@ -599,7 +599,7 @@ def test_strategy_function_that_fails_leaves_no_transaction(conn):
     with pytest.raises(RuntimeError, match="no tracker today"):
         conn.unit_of_work(broken).begin()
     assert not conn.in_transaction
-    assert conn._active_unit is None
+    assert conn.active_unit is None
 
 
 @pytest.mark.parametrize("bad", ["nope", "Memory", "", 42, None])

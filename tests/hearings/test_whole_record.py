@@ -15,7 +15,7 @@ from data_support import DOCUMENTED, VIDEO_URL, full_payload
 import sqlbatch
 from adapters.hearings.sources import read_path
 from adapters.hearings.store import read_meeting_state
-from sqlbatch.revert import revert
+from sqlbatch import revert
 
 STRATEGIES = ("memory", "savepoint", "session")
 

@@ -172,7 +172,7 @@ def test_all_or_nothing_record_ending_the_transaction(tmp_path: Path, db: Path, 
     recs[88]["children"] = ["x", "doom"]
     conn = sqlbatch.connect(db)
     res = S.processor(conn, strategy, all_or_nothing=True, backup_dir=tmp_path / "bk").run(recs)
-    assert not conn.in_transaction and conn._active_unit is None
+    assert not conn.in_transaction and conn.active_unit is None
     conn.close()
     assert res.status == "rolled_back"
     assert "r0089" in {q.record_key for q in res.quarantined}

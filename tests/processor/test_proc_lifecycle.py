@@ -189,7 +189,7 @@ def test_usage_error_inside_a_run_is_raised_as_such_after_clean_up(db: Path) -> 
     session = conn.session()
     with pytest.raises(sqlbatch.CaptureConflictError):
         S.processor(conn, "memory").run(S.records(10), source="s")
-    assert not conn.in_transaction and conn._active_unit is None
+    assert not conn.in_transaction and conn.active_unit is None
     session.close()
     res = S.processor(conn, "memory").run(S.records(10), source="s")
     conn.close()

@@ -279,7 +279,7 @@ def test_failing_key_function_aborts_without_leaving_a_transaction(db: Path, str
     conn = sqlbatch.connect(db)
     with pytest.raises(sqlbatch.ProcessorAborted, match="no key") as info:
         S.processor(conn, strategy, 600_000, key=key).run(S.records(150))
-    assert not conn.in_transaction and conn._active_unit is None
+    assert not conn.in_transaction and conn.active_unit is None
     assert info.value.result.status == "aborted"
     # the connection is still usable, by any strategy
     res = S.processor(conn, "session").run(S.records(10), source="after")

@@ -16,7 +16,7 @@ import revert_support as rs
 
 import sqlbatch
 from adapters.hearings.updater import prepare_database
-from sqlbatch.revert import RevertError, RevertRefused, RevertResult, revert
+from sqlbatch import RevertError, RevertRefused, RevertResult, revert
 
 #: Every table run B changes (so "equal after revert" is not vacuous).
 B_TOUCHES = (

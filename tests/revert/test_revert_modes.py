@@ -12,8 +12,7 @@ import revert_support as rs
 from generic_schema import apply, build, snapshot
 
 import sqlbatch
-from sqlbatch import Issue
-from sqlbatch.revert import RevertRefused, revert
+from sqlbatch import Issue, RevertRefused, revert
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ child table, a WITHOUT ROWID table, NULLs, BLOBs and REALs, a CHECK some records
 are quarantined, the rest of their batch commits). Each run uses a random strategy and batch
 size; each revert is checked against the state the run started from, read by a second
 connection. ``sqlite_sequence`` may stay advanced: a revert never hands out an id again
-(the documented decision, ``sqlbatch/revert.py``); rows come back with their own ids.
+(the documented decision, ``sqlbatch/_revert.py``); rows come back with their own ids.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import sqlbatch
-from sqlbatch.revert import RevertError, revert
+from sqlbatch import RevertError, revert
 
 runs = st.lists(
     st.tuples(st.sampled_from(rs.STRATEGIES), st.integers(1, 4), st.lists(ops, min_size=1, max_size=8)),

@@ -10,7 +10,7 @@ import pytest
 import revert_support as rs
 
 import sqlbatch
-from sqlbatch.revert import RevertError, revert
+from sqlbatch import RevertError, revert
 
 
 def age(path: Path, run_id: int, days: float) -> None:
