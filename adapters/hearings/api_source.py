@@ -16,11 +16,12 @@ from typing import Any
 
 from sqlbatch import Connection, Journal, load_settings
 
+from .committees import CommitteeSeeding
 from .settings import HearingsSettings
 from .sources import CongressClient, RawRecord
 from .sources.details import FETCH_RULE
 from .sources.errors import ApiAuthError
-from .updater import JOB, prepare_database
+from .updater import JOB, planned_committees
 
 
 def make_client(settings: HearingsSettings | None = None) -> CongressClient:
@@ -66,20 +67,65 @@ def stored_committees(conn: Connection, congress: int) -> set[str]:
     return {row[0] for row in conn.execute("SELECT system_code FROM committees WHERE congress = ?", (congress,))}
 
 
-def api_records(
-    conn: Connection, *, congress: int, since: str | None, refresh_committees: bool = True
-) -> Iterator[RawRecord]:
-    """Refresh the committees, then yield the meeting details updated since the cursor and
-    the meetings of ``congress`` earlier runs could not fetch."""
+class ApiRecords:
+    """The meetings of one API run (iterable once) and its committee step.
+
+    Everything read from the database is read here, before the run starts: the cursor,
+    the meetings to ask for again, the committees stored for ``congress``. Iterating only
+    reads the API; the committee list is read when the run calls :attr:`committees` in its
+    first unit of work (the run writes it, journaled with the run). The client closes
+    once both are done (or on :meth:`close`).
+    """
+
+    def __init__(
+        self,
+        client: CongressClient,
+        congress: int,
+        since: str | None,
+        refetch: list[dict[str, Any]],
+        known: set[str],
+        *,
+        refresh_committees: bool = True,
+    ) -> None:
+        self.client, self.congress, self.since, self.refetch, self.known = client, congress, since, refetch, known
+        self._open = {"meetings", "committees"} if refresh_committees else {"meetings"}
+        fetch = self._committee_list if refresh_committees else None
+        self.committees = CommitteeSeeding(fetch, congress=congress) if fetch else CommitteeSeeding()
+
+    def __iter__(self) -> Iterator[RawRecord]:
+        try:
+            yield from self.client.iter_meetings(self.congress, since=self.since, refetch=self.refetch)
+        finally:
+            self._done("meetings")
+
+    def _committee_list(self) -> list[dict[str, Any]]:
+        try:
+            return list(self.client.iter_committees(self.congress, details=True, known=self.known))
+        finally:
+            self._done("committees")
+
+    def _done(self, part: str) -> None:
+        self._open.discard(part)
+        if not self._open:
+            self.client.close()
+
+    def close(self) -> None:
+        self._open.clear()
+        self.client.close()
+
+
+def api_records(conn: Connection, *, congress: int, since: str | None, refresh_committees: bool = True) -> ApiRecords:
+    """The meeting details updated since the cursor and the meetings of ``congress`` earlier
+    runs could not fetch; ``.committees`` is the run's committee step (pass it to
+    :func:`~adapters.hearings.updater.run_update`)."""
     client = make_client()
-    try:
-        if refresh_committees:
-            known = stored_committees(conn, congress)
-            prepare_database(conn, list(client.iter_committees(congress, details=True, known=known)), congress=congress)
-        again = [item for item in unfetched_meetings(conn) if str(item.get("congress", congress)) == str(congress)]
-        yield from client.iter_meetings(congress, since=since_cursor(conn, since), refetch=again)
-    finally:
-        client.close()
+    again = [item for item in unfetched_meetings(conn) if str(item.get("congress", congress)) == str(congress)]
+    known = stored_committees(conn, congress) if refresh_committees else set()
+    records = ApiRecords(
+        client, congress, since_cursor(conn, since), again, known, refresh_committees=refresh_committees
+    )
+    planned_committees[conn] = records.committees  # TODO(merge): the CLI passes it to run_update
+    return records
 
 
 def _has_journal(conn: Connection) -> bool:

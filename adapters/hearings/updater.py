@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,14 +27,16 @@ from sqlbatch import (
     RetryPolicy,
     RunResult,
     UniqueInBatch,
+    UnitOfWork,
     foreign_key_check,
 )
 from sqlbatch.validators import BatchContext
 
+from .committees import CommitteeSeeding
 from .mapping import MeetingRows, meeting_rows
 from .models import RecordInvalid, parse_meeting
 from .rules import DEFAULT_RULES, RuleConfig, check_meeting, may_hold_control_chars
-from .schema import COMMITTEE_CONGRESS, ensure_schema, load_bundled_committees, seed_committees
+from .schema import ensure_schema
 from .seen import SeenKeys
 from .sources.record import RawRecord
 from .store import write_meeting
@@ -101,14 +104,14 @@ class MeetingPreparer:
         return Prepared(meeting_rows(meeting), issues)
 
 
-def apply_meetings(uow: Any, batch: Sequence[MeetingRows]) -> list[str]:
-    """Write each meeting of the batch; a record-level failure names its meeting."""
-    raw = uow.conn.raw  # writes through the connection are captured by the unit of work
+def apply_meetings(uow: UnitOfWork, batch: Sequence[MeetingRows]) -> list[str]:
+    """Write each meeting of the batch through the unit of work; a record-level failure
+    names its meeting."""
     outcomes = []
     for rows in batch:
         key = rows.event_id
         try:
-            outcomes.append(write_meeting(raw, rows))
+            outcomes.append(write_meeting(uow, rows))
         except RecordInvalid as exc:
             raise RecordFailed(key, exc.rule, exc.reason, exc.field) from None
         except apsw.ConstraintError as exc:
@@ -153,29 +156,52 @@ def hearings_all_linked(conn: Connection) -> list[Issue]:
     ]
 
 
-def prepare_database(
-    conn: Connection, committees: Iterable[dict] | None = None, *, congress: int | None = None
-) -> bool:
-    """Create (new file) or extend (earlier schema) the database; seed committees when empty.
-
-    ``committees`` (a list read from the API for ``congress``) are stored with that
-    ``congress``; the bundled list is the 118th Congress's. Returns True when the database
-    was new.
-    """
+def prepare_database(conn: Connection) -> bool:
+    """Create (new file) or extend (earlier schema) the database: the schema only, no data
+    (the committees are written by the run, see :class:`CommitteeSeeding`). Returns True
+    when the database was new."""
     with conn:
         created = ensure_schema(conn.raw)
-        count = conn.query_value("SELECT count(*) FROM committees")
-        if committees is not None:
-            seed_committees(conn.raw, list(committees), congress=congress or COMMITTEE_CONGRESS)
-        elif not count:
-            seed_committees(conn.raw, load_bundled_committees())
     return created == "created"
 
 
-def build_processor(conn: Connection, options: UpdateOptions, progress: Any = None) -> Processor:
+class MeetingApplier:
+    """``apply`` with the run's committee step in front of its first unit of work.
+
+    The step runs in the first ``apply`` of the run, and again while the unit of work it
+    ran in did not commit (a rollback undid it) or a later call writes (part of) the first
+    batch again (a replay in a new transaction); it writes only what differs, so running
+    it again is harmless.
+    """
+
+    # TODO(merge): pass the step as Processor(setup=...) and drop this class (apply_meetings).
+
+    def __init__(self, setup: Callable[[Any], None]) -> None:
+        self.setup = setup
+        self.ran_in: Any = None  # the unit of work the step last ran in
+        self._first: frozenset[str] = frozenset()
+
+    def __call__(self, uow: Any, batch: Sequence[MeetingRows]) -> list[str]:
+        keys = frozenset(rows.event_id for rows in batch)
+        if (
+            self.ran_in is None
+            or self.ran_in.state == "rolled back"
+            or (uow is not self.ran_in and keys <= self._first)
+        ):
+            self._first = self._first or keys
+            self.setup(uow)
+            self.ran_in = uow
+        return apply_meetings(uow, batch)
+
+
+def build_processor(
+    conn: Connection, options: UpdateOptions, progress: Any = None, *, committees: CommitteeSeeding | None = None
+) -> Processor:
+    """The hearings processor; ``committees`` is the run's committee step (default: the
+    bundled list when the table is empty)."""
     return Processor(
         conn,
-        apply_meetings,
+        MeetingApplier(committees or CommitteeSeeding()),
         batch_size=options.batch_size,
         strategy=options.strategy,
         on_failure=options.on_failure,
@@ -205,14 +231,30 @@ def run_update(
     source: str,
     progress: Any = None,
     resume: bool = True,
+    committees: CommitteeSeeding | None = None,
 ) -> RunResult:
     """Run the update; raises ``ProcessorAborted`` on fatal errors, ``RunLocked`` when another run holds the lease.
 
     ``resume=False`` for a source whose records are not the same sequence on a rerun (the
     API lists from the moved cursor): the cursor resumes it, not the position.
+    ``committees``: the run's committee step; an API run passes ``records.committees``
+    (:func:`~adapters.hearings.api_source.api_records`); default: the bundled list when the
+    committees table is empty.
     """
-    processor = build_processor(conn, options, progress)
-    return processor.run(records, source=source, dry_run=options.dry_run, resume=resume)
+    committees = committees or planned_committees.pop(conn, None) or CommitteeSeeding()
+    processor = build_processor(conn, options, progress, committees=committees)
+    result = processor.run(records, source=source, dry_run=options.dry_run, resume=resume)
+    applier = processor.apply
+    if isinstance(applier, MeetingApplier) and applier.ran_in is None and not options.dry_run:
+        # TODO(merge): Processor(setup=...) runs the step even in a run without meetings.
+        with conn.unit_of_work(options.strategy, name="committees") as uow:
+            committees(uow)
+    return result
+
+
+# TODO(merge): drop once the CLI passes ``committees=records.committees`` to run_update; the
+# CLI wraps the records in a generator, so the step travels keyed by the connection meanwhile.
+planned_committees: weakref.WeakKeyDictionary[Connection, CommitteeSeeding] = weakref.WeakKeyDictionary()
 
 
 def _payload_text(record: RawRecord) -> str | None:
