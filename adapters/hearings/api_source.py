@@ -21,6 +21,7 @@ from .settings import HearingsSettings
 from .sources import CongressClient, RawRecord
 from .sources.details import FETCH_RULE
 from .sources.errors import ApiAuthError
+from .sources.transport import SIGN_UP_URL
 from .updater import JOB, planned_committees
 
 
@@ -29,8 +30,7 @@ def make_client(settings: HearingsSettings | None = None) -> CongressClient:
     key = settings.congress_api_key.get_secret_value() if settings.congress_api_key else None
     if not key:
         raise ApiAuthError(
-            "no API key: set CONGRESS_API_KEY (free key at https://api.congress.gov/sign-up/), "
-            "or use --source sample or a file"
+            f"no API key: set CONGRESS_API_KEY (free key at {SIGN_UP_URL}), or use --source sample or a file"
         )
     return CongressClient(
         key,

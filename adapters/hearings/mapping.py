@@ -57,6 +57,7 @@ from .related import (
     video_columns,
 )
 from .rules import parse_api_datetime
+from .sources.transport import DEFAULT_BASE_URL
 from .witness_type import witness_type
 
 __all__ = [
@@ -203,7 +204,7 @@ def location_text(location: Location | None) -> str | None:
 
 def api_url(congress: int, chamber: str, event_id: str) -> str:
     """The API detail URL the earlier database stores for a meeting."""
-    return f"https://api.congress.gov/v3/committee-meeting/{congress}/{chamber.lower()}/{event_id}?format=json"
+    return f"{DEFAULT_BASE_URL}/committee-meeting/{congress}/{chamber.lower()}/{event_id}?format=json"
 
 
 def _when(m: Meeting, attr: str, field_name: str) -> datetime | date | None:

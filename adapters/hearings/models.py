@@ -35,6 +35,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from .sources.record import event_id_of
+
 
 class RecordInvalid(ValueError):
     """One input record breaks a rule; the record is rejected, the rest of the run goes on.
@@ -294,14 +296,6 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _key_of(payload: Any) -> str | None:
-    if isinstance(payload, dict):
-        value = payload.get("eventId")
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
-            return str(value).strip() or None
-    return None
-
-
 def parse_meeting(payload: object) -> Meeting:
     """Validate one detail payload (the inner object) into a :class:`Meeting`.
 
@@ -317,4 +311,4 @@ def parse_meeting(payload: object) -> Meeting:
         field = _field_path(tuple(first["loc"]))
         rule = _rule_of(first["type"])
         reason = "the field is required" if rule == "required" else f"{_short(first.get('input'))}: {first['msg']}"
-        raise RecordInvalid(field, rule, reason, key=_key_of(payload)) from None
+        raise RecordInvalid(field, rule, reason, key=event_id_of(payload)) from None
