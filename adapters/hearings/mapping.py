@@ -61,7 +61,6 @@ from .sources.transport import DEFAULT_BASE_URL
 from .witness_type import witness_type
 
 __all__ = [
-    "WITNESS_DOCUMENT_TYPES",
     "CommitteeLink",
     "DocumentRow",
     "MeetingRows",
@@ -76,14 +75,6 @@ __all__ = [
     "witness_document_type",
     "witness_key",
 ]
-
-WITNESS_DOCUMENT_TYPES = (
-    "Statement",
-    "Biography",
-    "Truth Statement",
-    "Questions for Record",
-    "Supplemental",
-)
 
 _API_WITNESS_TYPES = {
     "witness statement": "Statement",
@@ -253,7 +244,8 @@ def _hearing_columns(m: Meeting) -> dict[str, Any]:
 
 
 def witness_document_type(api_type: str | None) -> str:
-    """The API's witness ``documentType`` as one of :data:`WITNESS_DOCUMENT_TYPES`."""
+    """The API's witness ``documentType`` as one of the schema's ``witness_documents`` types
+    (:data:`~adapters.hearings.ddl.WITNESS_DOCUMENT_TYPES`)."""
     text = collapse(api_type).casefold()
     if text in _API_WITNESS_TYPES:
         return _API_WITNESS_TYPES[text]

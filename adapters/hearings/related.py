@@ -31,10 +31,9 @@ from datetime import datetime
 import httpx
 
 from .models import BillRef, Meeting, NumberedRef, Video
-from .rules import BILL_TYPES, bill_type_of, parse_api_datetime
+from .rules import bill_type_of, parse_api_datetime
 
 __all__ = [
-    "BILL_TYPES",
     "BillLink",
     "ContinuationRow",
     "NumberedLink",

@@ -13,7 +13,7 @@ import json
 import re
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import apsw
@@ -97,7 +97,7 @@ class MeetingPreparer:
             raise RecordFailed(key, exc.rule, exc.reason, exc.field) from None
         found = check_meeting(meeting, self.rules, text_checked=not may_hold_control_chars(text))
         issues = [Issue("text_repaired", r.message, key, r.field, "warning") for r in repairs]
-        issues += [Issue(i.rule, i.message, key, i.field, i.severity) for i in found]
+        issues += [replace(i, record=key) for i in found]
         errors = [i for i in issues if i.severity == "error"]
         if errors:
             raise RecordFailed(key, errors[0].rule, errors[0].message, errors[0].field)
