@@ -23,8 +23,8 @@ rule                       severity  what
 ``title_present``          error     a meeting with a date has no title (empty or absent)
 ``title_present``          warning   neither title nor date: the real placeholder meeting
                                      (20 in the snapshot; stored with title ``''``)
-``title_length``           error     longer than ``title_max_length`` (default ``None``: no
-                                     limit; real markup titles reach 4,233 characters)
+``title_length``           error     longer than ``title_max_length`` (default 10,000;
+                                     real markup titles reach 4,233 characters)
 ``date_present``           warning   no date (the placeholder meetings)
 ``date_parses``            error     ``date`` is an ISO 8601 date-time or date
 ``update_date_parses``     error     ``updateDate`` likewise
@@ -62,6 +62,7 @@ from .models import BillRef, Meeting, RecordInvalid
 
 __all__ = [
     "bill_type_of",
+    "DEFAULT_TITLE_MAX_LENGTH",
     "RuleConfig",
     "check_meeting",
     "current_congress",
@@ -74,13 +75,18 @@ __all__ = [
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+#: 2.4x the longest real title (4,233 characters): every real meeting passes, a runaway
+#: payload (a 2 MB "title") is quarantined instead of stored.
+DEFAULT_TITLE_MAX_LENGTH = 10_000
+
+
 @dataclass(frozen=True, slots=True)
 class RuleConfig:
     """The configurable limits. ``congress_max=None`` means current Congress + 1."""
 
     congress_min: int = 1
     congress_max: int | None = None
-    title_max_length: int | None = None
+    title_max_length: int | None = DEFAULT_TITLE_MAX_LENGTH  # None: no limit
 
     def upper_congress(self, today: date | None = None) -> int:
         """The highest accepted Congress number."""
