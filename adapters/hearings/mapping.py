@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from .models import Location, Meeting, RecordInvalid
+from .models import Location, Meeting, RecordInvalid, Unparsed
 from .names import clean_name, collapse, dedup_key, split_name, witness_key
 from .related import (
     BillLink,
@@ -56,7 +56,6 @@ from .related import (
     numbered_links,
     video_columns,
 )
-from .rules import parse_api_datetime
 from .sources.transport import DEFAULT_BASE_URL
 from .witness_type import witness_type
 
@@ -199,13 +198,11 @@ def api_url(congress: int, chamber: str, event_id: str) -> str:
 
 
 def _when(m: Meeting, attr: str, field_name: str) -> datetime | date | None:
+    """The parsed date-time (the model parsed it); text that did not parse is refused."""
     value = getattr(m, attr)
-    if value is None:
-        return None
-    try:
-        return parse_api_datetime(value)
-    except ValueError:
-        raise RecordInvalid(field_name, "date_parses", f"{value!r} is not an ISO date-time", key=m.event_id) from None
+    if isinstance(value, Unparsed):
+        raise RecordInvalid(field_name, "date_parses", f"{value!r} is not an ISO date-time", key=m.event_id)
+    return value
 
 
 def _hearing_columns(m: Meeting) -> dict[str, Any]:

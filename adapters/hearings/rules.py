@@ -58,7 +58,7 @@ from typing import Any
 from sqlbatch import Issue
 
 from .ddl import BILL_TYPES, CHAMBERS, MEETING_TYPES, STATUSES
-from .models import BillRef, Meeting, RecordInvalid
+from .models import BillRef, Meeting, RecordInvalid, Unparsed
 
 __all__ = [
     "bill_type_of",
@@ -67,7 +67,6 @@ __all__ = [
     "check_meeting",
     "current_congress",
     "may_hold_control_chars",
-    "parse_api_datetime",
     "validate_meeting",
 ]
 
@@ -107,24 +106,6 @@ def current_congress(today: date | None = None) -> int:
     return number
 
 
-def parse_api_datetime(text: str) -> datetime | date:
-    """Parse the API's ISO 8601 forms: date-time (``Z``, offset or naive) or a plain date.
-
-    Returns an aware ``datetime`` converted to UTC (the API's own zone) when the text has
-    an offset, a naive one when it has none, a ``date`` for a date alone. Raises
-    ``ValueError`` for anything else.
-    """
-    value = text.strip()
-    if len(value) == 10:
-        return date.fromisoformat(value)
-    if len(value) < 16 or value[10] not in "T ":
-        raise ValueError(f"{text!r} is not an ISO date-time")
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC)
-    return parsed
-
-
 def _text_fields(value: Any, path: str) -> Iterator[tuple[str, str]]:
     """Every string in a dumped payload with its field path."""
     if isinstance(value, str):
@@ -149,11 +130,7 @@ def _one_of(m: Meeting, attr: str, field: str, allowed: frozenset[str], rule: st
 
 def _date_issues(m: Meeting, attr: str, field: str, rule: str) -> list[Issue]:
     value = getattr(m, attr)
-    if not m.has(attr) or value is None:
-        return []
-    try:
-        parse_api_datetime(value)
-    except ValueError:
+    if isinstance(value, Unparsed):  # the model parsed it; what did not parse is kept as text
         return [Issue(rule, f"{value!r} is not an ISO date-time", field=field)]
     return []
 
@@ -196,17 +173,14 @@ def _related_issues(m: Meeting) -> list[Issue]:
                     Issue("related_item_complete", message, field=f"relatedItems.{name}[{index}]", severity="warning")
                 )
     for index, item in enumerate(m.continuations):
-        text = item.when
+        when = item.when
         field = f"continuations[{index}].continuationDate"
-        if text is None or not text.strip():
+        if when is None or (isinstance(when, Unparsed) and not when.strip()):
             issues.append(
                 Issue("continuation_parses", "continuation without a date: dropped", field=field, severity="warning")
             )
-            continue
-        try:
-            parse_api_datetime(text)
-        except ValueError:
-            issues.append(Issue("continuation_parses", f"{text!r} is not an ISO date-time", field=field))
+        elif isinstance(when, Unparsed):
+            issues.append(Issue("continuation_parses", f"{when!r} is not an ISO date-time", field=field))
     return issues
 
 

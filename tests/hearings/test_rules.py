@@ -13,9 +13,9 @@ from adapters.hearings.rules import (
     RuleConfig,
     check_meeting,
     current_congress,
-    parse_api_datetime,
     validate_meeting,
 )
+from adapters.hearings.sources.timestamps import parse_api_datetime
 from sqlbatch import Issue
 
 BASE: dict[str, Any] = {
