@@ -2,13 +2,15 @@
 
 :func:`ensure_schema` creates, on an empty database, the full schema of the real earlier
 database (``hearings-119-until-2025-08-31.db``) statement for statement, its DDL text
-copied verbatim from that database's ``sqlite_master`` (so ``hearing_date_only`` and
+(``sql/earlier_schema.sql``, read by :mod:`.ddl`) copied verbatim from that database's
+``sqlite_master`` (so ``hearing_date_only`` and
 ``hearing_time`` sit where its ``ALTER TABLE`` put them, and no ``ON DELETE CASCADE``).
 On a database that already has the schema it changes nothing destructive: it only adds
 what is missing (those two columns, and indexes with ``CREATE INDEX IF NOT EXISTS`` on every
 child table's foreign-key column, which undo and link replacement need, plus one on
-``witnesses(full_name COLLATE NOCASE)`` for the witness lookup), and on both the additive
-tables of ``schema_related`` (treaties, nominations, continuations).
+``witnesses(full_name COLLATE NOCASE)`` for the witness lookup, ``sql/store_indexes.sql``),
+and on both the additive tables of ``schema_related`` (treaties, nominations, continuations).
+No data: the committees are the run's (:mod:`.committees`).
 
 A database holding other tables and no ``hearings(event_id)`` raises
 :class:`SchemaMismatch`. Tables named ``sqlite_*`` and ``sqlbatch_*`` (the journal) do not
@@ -23,7 +25,7 @@ from .ddl import EARLIER_INDEXES, EARLIER_TABLES, statements
 from .schema_related import ensure_related_tables
 from .schema_types import Executes
 
-__all__ = ["REQUIRED_COLUMNS", "Executes", "SchemaMismatch", "ensure_schema", "is_hearings_schema", "schema_problems"]
+__all__ = ["REQUIRED_COLUMNS", "SchemaMismatch", "ensure_schema", "is_hearings_schema", "schema_problems"]
 
 
 class SchemaMismatch(RuntimeError):

@@ -20,21 +20,17 @@ the client that combines them.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from .committee_list import committee_rows
 from .details import detail_records
-from .errors import ApiResponseError
+from .errors import ApiResponseError, wrong_shape
 from .listing import MAX_PAGE_SIZE, read_listing
 from .payloads import CHAMBERS, committee_detail_is_current, shape
 from .record import RawRecord, event_id_of
-from .retry import HttpRetry
 from .timestamps import api_timestamp
 from .transport import DEFAULT_BASE_URL, ApiTransport
 
@@ -48,46 +44,23 @@ Timestamp = str | date | datetime
 class CongressClient:
     """Reads committee meetings and committees from the Congress.gov API.
 
-    ``sleep`` and ``clock`` drive the rate limiter and the retry waits (inject fakes in
-    tests); ``transport`` is handed to ``httpx.Client``; ``retry`` is a :class:`~.retry.HttpRetry`.
-    ``rate_window`` is the rolling window the key's limit is counted over (an hour) and
-    ``max_rate_wait`` the total seconds the client may wait for it (``None``: no bound; the
-    command line passes ``API_MAX_WAIT_SECONDS``); beyond it :class:`ApiRateLimited` ends the
-    run. A 429 is not retried like a 5xx: it waits for the window (or its ``Retry-After``,
-    capped at the policy's ``retry_after_cap``) and asks again.
-    Raises :class:`ApiAuthError` at once when the key is missing or malformed. Use it as a
-    context manager, or call :meth:`close`.
+    ``page_size`` is the list pages' ``limit`` (at most 250). The other keywords are the
+    request's, :class:`~.transport.ApiTransport`'s: ``timeout``, ``max_requests_per_hour``,
+    ``sleep`` and ``clock`` (drive the rate limiter and the retry waits: inject fakes in
+    tests), ``transport`` (handed to ``httpx.Client``), ``retry`` (an
+    :class:`~.retry.HttpRetry`), ``rate_window`` (the rolling window the key's limit is
+    counted over: an hour) and ``max_rate_wait`` (the total seconds the client may wait for
+    it, ``None``: no bound; the command line passes ``API_MAX_WAIT_SECONDS``; beyond it
+    :class:`ApiRateLimited` ends the run). Raises :class:`ApiAuthError` at once when the key
+    is missing or malformed. Use it as a context manager, or call :meth:`close`.
     """
 
     def __init__(
-        self,
-        api_key: str | None,
-        base_url: str = DEFAULT_BASE_URL,
-        *,
-        timeout: float | httpx.Timeout = 30.0,
-        max_requests_per_hour: int = 5000,
-        sleep: Callable[[float], object] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        transport: httpx.BaseTransport | None = None,
-        retry: HttpRetry | None = None,
-        page_size: int = MAX_PAGE_SIZE,
-        rate_window: float = 3600.0,
-        max_rate_wait: float | None = None,
+        self, api_key: str | None, base_url: str = DEFAULT_BASE_URL, *, page_size: int = MAX_PAGE_SIZE, **transport: Any
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
-        self._transport = ApiTransport(
-            api_key,
-            base_url,
-            timeout=timeout,
-            max_requests_per_hour=max_requests_per_hour,
-            sleep=sleep,
-            clock=clock,
-            transport=transport,
-            retry=retry,
-            rate_window=rate_window,
-            max_rate_wait=max_rate_wait,
-        )
+        self._transport = ApiTransport(api_key, base_url, **transport)
         self._get_json = self._transport.get_json
         self._redact = self._transport.redact
         self._page_size = page_size
@@ -160,19 +133,10 @@ class CongressClient:
         body = self._get_json(path, {"format": "json"}, item=True)
         meeting = body.get("committeeMeeting") if isinstance(body, dict) else None
         if not isinstance(meeting, dict):
-            raise ApiResponseError(
-                f"GET {path}: wrong-shaped response: expected an object with a "
-                f"'committeeMeeting' object, got {shape(body)}",
-                path=path,
-                status_code=200,
-            )
+            raise wrong_shape(path, f"expected an object with a 'committeeMeeting' object, got {shape(body)}")
         got = meeting.get("eventId")
         if got is None or str(got).strip() != str(event_id).strip():
-            raise ApiResponseError(
-                f"GET {path}: wrong-shaped response: its eventId is {self._redact(repr(got))}, not {str(event_id)!r}",
-                path=path,
-                status_code=200,
-            )
+            raise wrong_shape(path, f"its eventId is {self._redact(repr(got))}, not {str(event_id)!r}")
         return meeting
 
     # -- committees --------------------------------------------------------------------------

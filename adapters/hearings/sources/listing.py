@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .errors import ApiResponseError
+from .errors import ApiResponseError, wrong_shape
 from .payloads import listing_order, next_offset, shape, updated
 from .record import event_id_of
 
@@ -96,11 +96,8 @@ def pages(
         body = get_json(path, query)
         items = body.get(items_key) if isinstance(body, dict) else None
         if not isinstance(items, list):
-            raise ApiResponseError(
-                f"GET {path} (offset {offset}): wrong-shaped response: expected an object "
-                f"with a {items_key!r} list, got {shape(body)}",
-                path=path,
-                status_code=200,
+            raise wrong_shape(
+                path, f"expected an object with a {items_key!r} list, got {shape(body)}", at=f" (offset {offset})"
             )
         yield offset, items
         following = next_offset(body.get("pagination"), offset, len(items))
