@@ -72,9 +72,10 @@ class ApiRecords:
 
     Everything read from the database is read here, before the run starts: the cursor,
     the meetings to ask for again, the committees stored for ``congress``. Iterating only
-    reads the API; the committee list is read when the run calls :attr:`committees` in its
-    first unit of work (the run writes it, journaled with the run). The client closes
-    once both are done (or on :meth:`close`).
+    reads the API: the committee list first (so an API that cannot be used stops the run
+    before any meeting is read, as a source failure), then the meetings. :attr:`committees`
+    writes that list in the run's first unit of work, journaled with the run; it reads the
+    list itself when it runs before the iteration.
     """
 
     def __init__(
@@ -88,30 +89,25 @@ class ApiRecords:
         refresh_committees: bool = True,
     ) -> None:
         self.client, self.congress, self.since, self.refetch, self.known = client, congress, since, refetch, known
-        self._open = {"meetings", "committees"} if refresh_committees else {"meetings"}
-        fetch = self._committee_list if refresh_committees else None
+        self.refresh_committees = refresh_committees
+        self._committee_list: list[dict[str, Any]] | None = None
+        fetch = self.committee_list if refresh_committees else None
         self.committees = CommitteeSeeding(fetch, congress=congress) if fetch else CommitteeSeeding()
 
     def __iter__(self) -> Iterator[RawRecord]:
         try:
+            if self.refresh_committees:
+                self.committee_list()
             yield from self.client.iter_meetings(self.congress, since=self.since, refetch=self.refetch)
         finally:
-            self._done("meetings")
-
-    def _committee_list(self) -> list[dict[str, Any]]:
-        try:
-            return list(self.client.iter_committees(self.congress, details=True, known=self.known))
-        finally:
-            self._done("committees")
-
-    def _done(self, part: str) -> None:
-        self._open.discard(part)
-        if not self._open:
             self.client.close()
 
-    def close(self) -> None:
-        self._open.clear()
-        self.client.close()
+    def committee_list(self) -> list[dict[str, Any]]:
+        """The committees of ``congress`` from the API (read once); committees stored for it
+        already are not asked for their detail."""
+        if self._committee_list is None:
+            self._committee_list = list(self.client.iter_committees(self.congress, details=True, known=self.known))
+        return self._committee_list
 
 
 def api_records(conn: Connection, *, congress: int, since: str | None, refresh_committees: bool = True) -> ApiRecords:
