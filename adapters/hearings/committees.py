@@ -15,6 +15,7 @@ from typing import Any
 
 from .ddl import COMMITTEE_CHAMBERS, COMMITTEE_TYPES
 from .schema_types import Executes
+from .sqlrows import all_rows as _rows
 
 __all__ = ["COMMITTEE_CONGRESS", "CommitteeSeeding", "load_bundled_committees", "seed_committees"]
 
@@ -126,10 +127,6 @@ def seed_committees(
         raise
     conn.execute("RELEASE hearings_seed_committees", ())
     return counts
-
-
-def _rows(conn: Executes, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-    return [tuple(row) for row in conn.execute(sql, params)]
 
 
 def _seed_one(conn: Executes, item: dict[str, Any], congress: int, counts: dict[str, int]) -> None:

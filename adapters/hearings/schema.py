@@ -19,11 +19,12 @@ make a database non-empty.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from .ddl import EARLIER_INDEXES, EARLIER_TABLES, statements
 from .schema_related import ensure_related_tables
 from .schema_types import Executes
+from .sqlrows import all_rows as _rows
 
 __all__ = ["REQUIRED_COLUMNS", "SchemaMismatch", "ensure_schema", "is_hearings_schema", "schema_problems"]
 
@@ -94,10 +95,6 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "hearing_transcripts": ("transcript_id", "hearing_id", "jacket_number", "title", "document_url"),
 }  # fmt: skip
-
-
-def _rows(conn: Executes, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-    return [tuple(row) for row in conn.execute(sql, params)]
 
 
 def _user_tables(conn: Executes) -> set[str]:

@@ -15,8 +15,13 @@ Stored = list[tuple[int, tuple[Any, ...]]]
 
 
 def all_rows(conn: Executes, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-    """Every row of one statement, as tuples."""
-    return [tuple(row) for row in conn.execute(sql, params)]
+    """Every row of one statement, as plain tuples."""
+    cursor = conn.execute(sql, params)
+    if getattr(cursor, "row_trace", None) is not None:
+        # sqlbatch's cursors build a named Row per row; the store reads by position, and a
+        # meeting's write reads a few hundred rows: tuples are what it needs
+        cursor.row_trace = None
+    return list(cursor)
 
 
 def multiset_diff(stored: Stored, wanted: Sequence[tuple[Any, ...]]) -> tuple[list[int], list[tuple[Any, ...]]]:
