@@ -9,11 +9,12 @@ from pydantic import Field, SecretStr
 from sqlbatch import Settings
 
 from .rules import DEFAULT_TITLE_MAX_LENGTH, RuleConfig
+from .sources.ratelimit import RATE_WINDOW_SECONDS
 from .sources.transport import DEFAULT_BASE_URL
 
-#: One rolling hour (api.data.gov counts each key's requests over the last hour): a run that
-#: used up the key's budget is sure to get requests again within one window.
-DEFAULT_API_MAX_WAIT_SECONDS = 3600.0
+#: One rolling window (api.data.gov counts each key's requests over the last hour): a run
+#: that used up the key's budget is sure to get requests again within it.
+DEFAULT_API_MAX_WAIT_SECONDS = RATE_WINDOW_SECONDS
 
 
 class HearingsSettings(Settings):
@@ -30,7 +31,7 @@ class HearingsSettings(Settings):
     congress_api_base_url: str = DEFAULT_BASE_URL
     title_max_length: int = Field(DEFAULT_TITLE_MAX_LENGTH, ge=0, description="0 = no limit")
     api_max_wait_seconds: float = Field(DEFAULT_API_MAX_WAIT_SECONDS, ge=0)
-    api_rate_window_seconds: float = Field(3600.0, gt=0)
+    api_rate_window_seconds: float = Field(RATE_WINDOW_SECONDS, gt=0)
 
     def rules(self) -> RuleConfig:
         return RuleConfig(title_max_length=self.title_max_length or None)

@@ -26,6 +26,7 @@ from sqlbatch import (
     RecordFailed,
     RetryPolicy,
     RunResult,
+    Settings,
     UniqueInBatch,
     UnitOfWork,
     foreign_key_check,
@@ -47,20 +48,27 @@ JOB = "hearings"
 _C1 = re.compile(r"[\x80-\x9f]")  # Windows-1252 read as Latin-1: repaired before the rules
 
 
+def _setting(name: str) -> Any:
+    """A sqlbatch setting's default: a run through the library defaults as the command does."""
+    return Settings.model_fields[name].default
+
+
 @dataclass
 class UpdateOptions:
-    batch_size: int = 50
-    strategy: str = "memory"
-    on_failure: str = "isolate"
-    all_or_nothing: bool = False
+    """One run's options; each defaults to its setting's default (``BATCH_SIZE``...)."""
+
+    batch_size: int = _setting("batch_size")
+    strategy: str = _setting("rollback_strategy")
+    on_failure: str = _setting("on_batch_failure")
+    all_or_nothing: bool = not _setting("enable_batch_processing")
     dry_run: bool = False
-    validation_budget_ms: float = 200.0
-    commit_interval_ms: float = 0.0
-    backup_retention: int = 3
-    undo_retention_days: float = 30.0
+    validation_budget_ms: float = _setting("batch_validation_timeout")
+    commit_interval_ms: float = _setting("commit_interval_ms")
+    backup_retention: int = _setting("backup_retention")
+    undo_retention_days: float = _setting("undo_retention_days")
     rules: RuleConfig = field(default_factory=lambda: DEFAULT_RULES)
     retry: RetryPolicy | None = None
-    lock_timeout: float = 60.0  # seconds a second run waits for the run lease
+    lock_timeout: float = _setting("run_lock_timeout")  # seconds a second run waits for the run lease
 
 
 class MeetingPreparer:

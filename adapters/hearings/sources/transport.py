@@ -20,7 +20,14 @@ import tenacity
 
 from .errors import ApiAuthError, ApiRateLimited, ApiResponseError, ApiUnavailable
 from .jsontext import JsonTextError, decode_json
-from .ratelimit import RateLimiter, RateLimitWaitExceeded, over_budget_line, waiting_line
+from .ratelimit import (
+    HOURLY_REQUESTS,
+    RATE_WINDOW_SECONDS,
+    RateLimiter,
+    RateLimitWaitExceeded,
+    over_budget_line,
+    waiting_line,
+)
 from .redact import RedactingFilter, Redactor
 from .retry import HttpRetry, TransientError, parse_retry_after
 
@@ -56,12 +63,12 @@ class ApiTransport:
         base_url: str = DEFAULT_BASE_URL,
         *,
         timeout: float | httpx.Timeout = 30.0,
-        max_requests_per_hour: int = 5000,
+        max_requests_per_hour: int = HOURLY_REQUESTS,
         sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         transport: httpx.BaseTransport | None = None,
         retry: HttpRetry | None = None,
-        rate_window: float = 3600.0,
+        rate_window: float = RATE_WINDOW_SECONDS,
         max_rate_wait: float | None = None,
     ) -> None:
         key = _checked_key(api_key)
