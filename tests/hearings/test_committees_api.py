@@ -12,7 +12,7 @@ from cli_support import query
 
 import sqlbatch
 from adapters.hearings.api_source import api_records
-from adapters.hearings.committees import load_bundled_committees, seed_committees
+from adapters.hearings.committees import CommitteeSeeding, load_bundled_committees, seed_committees
 from adapters.hearings.sources import CongressClient
 from adapters.hearings.sources.payloads import committee_row
 from adapters.hearings.updater import UpdateOptions, prepare_database, run_update
@@ -126,3 +126,31 @@ def test_a_daily_run_asks_no_committee_detail_the_database_holds_for_its_congres
     assert detail_requests(119) == 0  # the next day: all stored for the 119th, 5,000 an hour kept
     assert detail_requests(120) == len(committees)  # a new Congress: read again
     assert query(db, "SELECT is_current FROM committees WHERE system_code = ?", (RETIRED,)) == [(0,)]
+
+
+def test_the_api_source_only_reads_and_the_run_writes_its_committees(
+    tmp_path: Path, committees: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "pure.db"
+    with CommitteeDetailApi(committees=committees, key=KEY) as api:
+        monkeypatch.setenv("CONGRESS_API_KEY", KEY)
+        monkeypatch.setenv("CONGRESS_API_BASE_URL", api.base_url)
+        conn = sqlbatch.connect(db)
+        try:
+            prepare_database(conn)
+            before = conn.total_changes()
+            records = api_records(conn, congress=119, since=None)
+            assert list(records) == []  # the committee list is read, no meeting served
+            assert conn.total_changes() == before  # reading the source wrote nothing
+            assert conn.query_value("SELECT count(*) FROM committees") == 0
+            run = run_update(conn, [], UpdateOptions(), source="api:119", resume=False, committees=records.committees)
+        finally:
+            conn.close()
+        assert len([s for s in api.requests if s.path.count("/") == 3]) == len(committees)  # asked once, not again
+    assert run.error is None
+    assert query(db, "SELECT congress, count(*) FROM committees GROUP BY congress") == [(119, len(committees))]
+
+
+def test_a_committee_step_from_the_api_must_name_its_congress() -> None:
+    with pytest.raises(ValueError, match=r"CommitteeSeeding\(fetch=...\): give the congress"):
+        CommitteeSeeding(lambda: [])
