@@ -16,11 +16,13 @@ from typing import Any
 
 from sqlbatch import Connection, Journal, load_settings
 
+from .committees import CommitteeSeeding
 from .settings import HearingsSettings
 from .sources import CongressClient, RawRecord
 from .sources.details import FETCH_RULE
 from .sources.errors import ApiAuthError
-from .updater import JOB, prepare_database
+from .sources.transport import SIGN_UP_URL
+from .updater import JOB, planned_committees
 
 
 def make_client(settings: HearingsSettings | None = None) -> CongressClient:
@@ -28,8 +30,7 @@ def make_client(settings: HearingsSettings | None = None) -> CongressClient:
     key = settings.congress_api_key.get_secret_value() if settings.congress_api_key else None
     if not key:
         raise ApiAuthError(
-            "no API key: set CONGRESS_API_KEY (free key at https://api.congress.gov/sign-up/), "
-            "or use --source sample or a file"
+            f"no API key: set CONGRESS_API_KEY (free key at {SIGN_UP_URL}), or use --source sample or a file"
         )
     return CongressClient(
         key,
@@ -66,20 +67,61 @@ def stored_committees(conn: Connection, congress: int) -> set[str]:
     return {row[0] for row in conn.execute("SELECT system_code FROM committees WHERE congress = ?", (congress,))}
 
 
-def api_records(
-    conn: Connection, *, congress: int, since: str | None, refresh_committees: bool = True
-) -> Iterator[RawRecord]:
-    """Refresh the committees, then yield the meeting details updated since the cursor and
-    the meetings of ``congress`` earlier runs could not fetch."""
+class ApiRecords:
+    """The meetings of one API run (iterable once) and its committee step.
+
+    Everything read from the database is read here, before the run starts: the cursor,
+    the meetings to ask for again, the committees stored for ``congress``. Iterating only
+    reads the API: the committee list first (so an API that cannot be used stops the run
+    before any meeting is read, as a source failure), then the meetings. :attr:`committees`
+    writes that list in the run's first unit of work, journaled with the run; it reads the
+    list itself when it runs before the iteration.
+    """
+
+    def __init__(
+        self,
+        client: CongressClient,
+        congress: int,
+        since: str | None,
+        refetch: list[dict[str, Any]],
+        known: set[str],
+        *,
+        refresh_committees: bool = True,
+    ) -> None:
+        self.client, self.congress, self.since, self.refetch, self.known = client, congress, since, refetch, known
+        self.refresh_committees = refresh_committees
+        self._committee_list: list[dict[str, Any]] | None = None
+        fetch = self.committee_list if refresh_committees else None
+        self.committees = CommitteeSeeding(fetch, congress=congress) if fetch else CommitteeSeeding()
+
+    def __iter__(self) -> Iterator[RawRecord]:
+        try:
+            if self.refresh_committees:
+                self.committee_list()
+            yield from self.client.iter_meetings(self.congress, since=self.since, refetch=self.refetch)
+        finally:
+            self.client.close()
+
+    def committee_list(self) -> list[dict[str, Any]]:
+        """The committees of ``congress`` from the API (read once); committees stored for it
+        already are not asked for their detail."""
+        if self._committee_list is None:
+            self._committee_list = list(self.client.iter_committees(self.congress, details=True, known=self.known))
+        return self._committee_list
+
+
+def api_records(conn: Connection, *, congress: int, since: str | None, refresh_committees: bool = True) -> ApiRecords:
+    """The meeting details updated since the cursor and the meetings of ``congress`` earlier
+    runs could not fetch; ``.committees`` is the run's committee step (pass it to
+    :func:`~adapters.hearings.updater.run_update`)."""
     client = make_client()
-    try:
-        if refresh_committees:
-            known = stored_committees(conn, congress)
-            prepare_database(conn, list(client.iter_committees(congress, details=True, known=known)), congress=congress)
-        again = [item for item in unfetched_meetings(conn) if str(item.get("congress", congress)) == str(congress)]
-        yield from client.iter_meetings(congress, since=since_cursor(conn, since), refetch=again)
-    finally:
-        client.close()
+    again = [item for item in unfetched_meetings(conn) if str(item.get("congress", congress)) == str(congress)]
+    known = stored_committees(conn, congress) if refresh_committees else set()
+    records = ApiRecords(
+        client, congress, since_cursor(conn, since), again, known, refresh_committees=refresh_committees
+    )
+    planned_committees[conn] = records.committees  # TODO(merge): the CLI passes it to run_update
+    return records
 
 
 def _has_journal(conn: Connection) -> bool:

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from .models import Location, Meeting, RecordInvalid
+from .models import Location, Meeting, RecordInvalid, Unparsed
 from .names import clean_name, collapse, dedup_key, split_name, witness_key
 from .related import (
     BillLink,
@@ -56,11 +56,10 @@ from .related import (
     numbered_links,
     video_columns,
 )
-from .rules import parse_api_datetime
+from .sources.transport import DEFAULT_BASE_URL
 from .witness_type import witness_type
 
 __all__ = [
-    "WITNESS_DOCUMENT_TYPES",
     "CommitteeLink",
     "DocumentRow",
     "MeetingRows",
@@ -75,14 +74,6 @@ __all__ = [
     "witness_document_type",
     "witness_key",
 ]
-
-WITNESS_DOCUMENT_TYPES = (
-    "Statement",
-    "Biography",
-    "Truth Statement",
-    "Questions for Record",
-    "Supplemental",
-)
 
 _API_WITNESS_TYPES = {
     "witness statement": "Statement",
@@ -203,17 +194,15 @@ def location_text(location: Location | None) -> str | None:
 
 def api_url(congress: int, chamber: str, event_id: str) -> str:
     """The API detail URL the earlier database stores for a meeting."""
-    return f"https://api.congress.gov/v3/committee-meeting/{congress}/{chamber.lower()}/{event_id}?format=json"
+    return f"{DEFAULT_BASE_URL}/committee-meeting/{congress}/{chamber.lower()}/{event_id}?format=json"
 
 
 def _when(m: Meeting, attr: str, field_name: str) -> datetime | date | None:
+    """The parsed date-time (the model parsed it); text that did not parse is refused."""
     value = getattr(m, attr)
-    if value is None:
-        return None
-    try:
-        return parse_api_datetime(value)
-    except ValueError:
-        raise RecordInvalid(field_name, "date_parses", f"{value!r} is not an ISO date-time", key=m.event_id) from None
+    if isinstance(value, Unparsed):
+        raise RecordInvalid(field_name, "date_parses", f"{value!r} is not an ISO date-time", key=m.event_id)
+    return value
 
 
 def _hearing_columns(m: Meeting) -> dict[str, Any]:
@@ -252,7 +241,8 @@ def _hearing_columns(m: Meeting) -> dict[str, Any]:
 
 
 def witness_document_type(api_type: str | None) -> str:
-    """The API's witness ``documentType`` as one of :data:`WITNESS_DOCUMENT_TYPES`."""
+    """The API's witness ``documentType`` as one of the schema's ``witness_documents`` types
+    (:data:`~adapters.hearings.ddl.WITNESS_DOCUMENT_TYPES`)."""
     text = collapse(api_type).casefold()
     if text in _API_WITNESS_TYPES:
         return _API_WITNESS_TYPES[text]

@@ -30,10 +30,15 @@ into a :class:`RecordInvalid` naming the first failing field path and rule.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from .sources.record import event_id_of
+from .sources.timestamps import parse_api_datetime
 
 
 class RecordInvalid(ValueError):
@@ -120,6 +125,26 @@ def _location_object(value: Any) -> Any:
     return value
 
 
+class Unparsed(str):
+    """A date text that is not an ISO 8601 date(-time) (or is empty): kept as given, for the
+    rule that rejects it (``date_parses``...) to name it with the record's other issues."""
+
+    __slots__ = ()
+
+
+def _when(value: Any) -> datetime | date | Unparsed | None:
+    """The API's date-time or date, parsed (aware UTC, naive, or a plain date)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "Input should be a valid string")
+    try:
+        return parse_api_datetime(value)
+    except ValueError:
+        return Unparsed(value)
+
+
+When = Annotated[datetime | date | Unparsed | None, PlainValidator(_when)]
 IdText = Annotated[str, BeforeValidator(_id_text)]
 OptionalIdText = Annotated[str | None, BeforeValidator(_id_text)]
 StrictInt = Annotated[int, BeforeValidator(_strict_int)]
@@ -222,11 +247,11 @@ class RelatedItems(_ApiModel):
 class Continuation(_ApiModel):
     """A later day of a multi-day meeting."""
 
-    continuation_date: str | None = None
-    meeting_dt: str | None = Field(default=None, alias="meeting_dt")
+    continuation_date: When = None
+    meeting_dt: When = Field(default=None, alias="meeting_dt")
 
     @property
-    def when(self) -> str | None:
+    def when(self) -> datetime | date | Unparsed | None:
         """The continuation's date-time, whichever name the payload used."""
         return self.continuation_date if self.continuation_date is not None else self.meeting_dt
 
@@ -240,13 +265,13 @@ class Meeting(_ApiModel):
     """One committee meeting (the detail payload); only ``eventId`` is required."""
 
     event_id: IdText
-    update_date: str | None = None
+    update_date: When = None
     congress: StrictInt | None = None
     chamber: str | None = None
     type: str | None = None
     title: str | None = None
     meeting_status: str | None = None
-    date: str | None = None
+    date: When = None
     url: str | None = None
     committees: Annotated[list[CommitteeRef], ListOf] = Field(default_factory=list)
     location: Annotated[Location | None, BeforeValidator(_location_object)] = None
@@ -294,14 +319,6 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _key_of(payload: Any) -> str | None:
-    if isinstance(payload, dict):
-        value = payload.get("eventId")
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
-            return str(value).strip() or None
-    return None
-
-
 def parse_meeting(payload: object) -> Meeting:
     """Validate one detail payload (the inner object) into a :class:`Meeting`.
 
@@ -317,4 +334,4 @@ def parse_meeting(payload: object) -> Meeting:
         field = _field_path(tuple(first["loc"]))
         rule = _rule_of(first["type"])
         reason = "the field is required" if rule == "required" else f"{_short(first.get('input'))}: {first['msg']}"
-        raise RecordInvalid(field, rule, reason, key=_key_of(payload)) from None
+        raise RecordInvalid(field, rule, reason, key=event_id_of(payload)) from None

@@ -30,11 +30,10 @@ from datetime import datetime
 
 import httpx
 
-from .models import BillRef, Meeting, NumberedRef, Video
-from .rules import BILL_TYPES, bill_type_of, parse_api_datetime
+from .models import BillRef, Meeting, NumberedRef, Unparsed, Video
+from .rules import bill_type_of
 
 __all__ = [
-    "BILL_TYPES",
     "BillLink",
     "ContinuationRow",
     "NumberedLink",
@@ -141,10 +140,9 @@ def continuation_rows(m: Meeting) -> tuple[ContinuationRow, ...]:
     """The continuation days (the rules have checked that each date parses)."""
     rows: list[ContinuationRow] = []
     for item in m.continuations:
-        text = item.when
-        if not text or not text.strip():
+        when = item.when
+        if when is None or isinstance(when, Unparsed):  # empty: dropped; unparsed: refused by the rules
             continue
-        when = parse_api_datetime(text)
         time = when.strftime("%H:%M:%S") if isinstance(when, datetime) else None
         row = ContinuationRow(when.strftime("%Y-%m-%d"), time)
         if row not in rows:

@@ -23,8 +23,8 @@ rule                       severity  what
 ``title_present``          error     a meeting with a date has no title (empty or absent)
 ``title_present``          warning   neither title nor date: the real placeholder meeting
                                      (20 in the snapshot; stored with title ``''``)
-``title_length``           error     longer than ``title_max_length`` (default ``None``: no
-                                     limit; real markup titles reach 4,233 characters)
+``title_length``           error     longer than ``title_max_length`` (default 10,000;
+                                     real markup titles reach 4,233 characters)
 ``date_present``           warning   no date (the placeholder meetings)
 ``date_parses``            error     ``date`` is an ISO 8601 date-time or date
 ``update_date_parses``     error     ``updateDate`` likewise
@@ -53,44 +53,30 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any
 
-from .models import BillRef, Meeting, RecordInvalid
+from sqlbatch import Issue
+
+from .ddl import BILL_TYPES, CHAMBERS, MEETING_TYPES, STATUSES
+from .models import BillRef, Meeting, RecordInvalid, Unparsed
 
 __all__ = [
-    "BILL_TYPES",
-    "CHAMBERS",
-    "MEETING_TYPES",
-    "STATUSES",
-    "Issue",
-    "RecordInvalid",
     "bill_type_of",
+    "DEFAULT_TITLE_MAX_LENGTH",
     "RuleConfig",
     "check_meeting",
     "current_congress",
     "may_hold_control_chars",
-    "parse_api_datetime",
     "validate_meeting",
 ]
 
-Severity = Literal["error", "warning"]
-
-CHAMBERS = frozenset({"House", "Senate", "NoChamber"})
-MEETING_TYPES = frozenset({"Hearing", "Meeting", "Markup"})
-STATUSES = frozenset({"Scheduled", "Canceled", "Postponed", "Rescheduled"})
-BILL_TYPES = frozenset({"HR", "S", "HJRES", "SJRES", "HCONRES", "SCONRES", "HRES", "SRES"})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """One finding of a rule about one field of one meeting."""
-
-    field: str
-    rule: str
-    message: str
-    severity: Severity = "error"
+#: 2.4x the longest real title (4,233 characters): every real meeting passes, a runaway
+#: payload (a 2 MB "title") is quarantined instead of stored.
+DEFAULT_TITLE_MAX_LENGTH = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +85,7 @@ class RuleConfig:
 
     congress_min: int = 1
     congress_max: int | None = None
-    title_max_length: int | None = None
+    title_max_length: int | None = DEFAULT_TITLE_MAX_LENGTH  # None: no limit
 
     def upper_congress(self, today: date | None = None) -> int:
         """The highest accepted Congress number."""
@@ -118,24 +104,6 @@ def current_congress(today: date | None = None) -> int:
     if (today.year - 1789) % 2 == 0 and (today.month, today.day) < (1, 3):
         number -= 1
     return number
-
-
-def parse_api_datetime(text: str) -> datetime | date:
-    """Parse the API's ISO 8601 forms: date-time (``Z``, offset or naive) or a plain date.
-
-    Returns an aware ``datetime`` converted to UTC (the API's own zone) when the text has
-    an offset, a naive one when it has none, a ``date`` for a date alone. Raises
-    ``ValueError`` for anything else.
-    """
-    value = text.strip()
-    if len(value) == 10:
-        return date.fromisoformat(value)
-    if len(value) < 16 or value[10] not in "T ":
-        raise ValueError(f"{text!r} is not an ISO date-time")
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC)
-    return parsed
 
 
 def _text_fields(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -157,17 +125,13 @@ def _one_of(m: Meeting, attr: str, field: str, allowed: frozenset[str], rule: st
     if value in allowed:
         return []
     choices = ", ".join(sorted(allowed))
-    return [Issue(field, rule, f"{value!r} is not one of {choices}")]
+    return [Issue(rule, f"{value!r} is not one of {choices}", field=field)]
 
 
 def _date_issues(m: Meeting, attr: str, field: str, rule: str) -> list[Issue]:
     value = getattr(m, attr)
-    if not m.has(attr) or value is None:
-        return []
-    try:
-        parse_api_datetime(value)
-    except ValueError:
-        return [Issue(field, rule, f"{value!r} is not an ISO date-time")]
+    if isinstance(value, Unparsed):  # the model parsed it; what did not parse is kept as text
+        return [Issue(rule, f"{value!r} is not an ISO date-time", field=field)]
     return []
 
 
@@ -186,29 +150,37 @@ def _related_issues(m: Meeting) -> list[Issue]:
         kind = bill_type_of(bill)
         if kind is None or not bill.number or bill.congress is None:
             issues.append(
-                Issue(field, "related_item_complete", "bill without type, number or congress: dropped", "warning")
+                Issue(
+                    "related_item_complete",
+                    "bill without type, number or congress: dropped",
+                    field=field,
+                    severity="warning",
+                )
             )
         elif kind not in BILL_TYPES:
             issues.append(
                 Issue(
-                    f"{field}.type", "bill_type_valid", f"{bill.type!r} is not one of {', '.join(sorted(BILL_TYPES))}"
+                    "bill_type_valid",
+                    f"{bill.type!r} is not one of {', '.join(sorted(BILL_TYPES))}",
+                    field=f"{field}.type",
                 )
             )
     for name in ("treaties", "nominations"):
         for index, item in enumerate(getattr(items, name) if items else []):
             if not item.number:
                 message = f"{name[:-1] if name == 'nominations' else 'treaty'} without a number: dropped"
-                issues.append(Issue(f"relatedItems.{name}[{index}]", "related_item_complete", message, "warning"))
+                issues.append(
+                    Issue("related_item_complete", message, field=f"relatedItems.{name}[{index}]", severity="warning")
+                )
     for index, item in enumerate(m.continuations):
-        text = item.when
+        when = item.when
         field = f"continuations[{index}].continuationDate"
-        if text is None or not text.strip():
-            issues.append(Issue(field, "continuation_parses", "continuation without a date: dropped", "warning"))
-            continue
-        try:
-            parse_api_datetime(text)
-        except ValueError:
-            issues.append(Issue(field, "continuation_parses", f"{text!r} is not an ISO date-time"))
+        if when is None or (isinstance(when, Unparsed) and not when.strip()):
+            issues.append(
+                Issue("continuation_parses", "continuation without a date: dropped", field=field, severity="warning")
+            )
+        elif isinstance(when, Unparsed):
+            issues.append(Issue("continuation_parses", f"{when!r} is not an ISO date-time", field=field))
     return issues
 
 
@@ -222,19 +194,15 @@ def check_meeting(
     """
     issues: list[Issue] = []
     if not m.event_id:
-        issues.append(Issue("eventId", "event_id_present", "eventId is empty"))
+        issues.append(Issue("event_id_present", "eventId is empty", field="eventId"))
     if m.has("congress") and m.congress is not None:
         high = config.upper_congress(today)
         if not config.congress_min <= m.congress <= high:
             issues.append(
-                Issue(
-                    "congress",
-                    "congress_range",
-                    f"{m.congress} is outside {config.congress_min}..{high}",
-                )
+                Issue("congress_range", f"{m.congress} is outside {config.congress_min}..{high}", field="congress")
             )
     elif m.has("congress"):
-        issues.append(Issue("congress", "congress_range", "congress is null"))
+        issues.append(Issue("congress_range", "congress is null", field="congress"))
     issues += _one_of(m, "chamber", "chamber", CHAMBERS, "chamber_valid")
     issues += _one_of(m, "type", "type", MEETING_TYPES, "type_valid")
     issues += _one_of(m, "meeting_status", "meetingStatus", STATUSES, "status_valid")
@@ -242,23 +210,25 @@ def check_meeting(
     dated = m.date is not None  # an empty or broken date is judged by date_parses
     if not title.strip():
         if dated:
-            issues.append(Issue("title", "title_present", "a meeting with a date has no title"))
+            issues.append(Issue("title_present", "a meeting with a date has no title", field="title"))
         else:
-            issues.append(Issue("title", "title_present", "no title and no date (placeholder meeting)", "warning"))
+            issues.append(
+                Issue("title_present", "no title and no date (placeholder meeting)", field="title", severity="warning")
+            )
     limit = config.title_max_length
     if limit is not None and len(title) > limit:
         message = f"{len(title)} characters, more than the limit of {limit} (TITLE_MAX_LENGTH)"
-        issues.append(Issue("title", "title_length", message))
+        issues.append(Issue("title_length", message, field="title"))
     if not dated:
-        issues.append(Issue("date", "date_present", "no date (placeholder meeting)", "warning"))
+        issues.append(Issue("date_present", "no date (placeholder meeting)", field="date", severity="warning"))
     issues += _date_issues(m, "date", "date", "date_parses")
     issues += _date_issues(m, "update_date", "updateDate", "update_date_parses")
     if not m.committees:
-        issues.append(Issue("committees", "committee_present", "no committee listed"))
+        issues.append(Issue("committee_present", "no committee listed", field="committees"))
     for index, witness in enumerate(m.witnesses):
         if not (witness.name or "").strip():
             message = "witness has no name: this witness is dropped, the meeting is kept"
-            issues.append(Issue(f"witnesses[{index}].name", "witness_name_present", message, "warning"))
+            issues.append(Issue("witness_name_present", message, field=f"witnesses[{index}].name", severity="warning"))
     issues += _related_issues(m)
     if text_checked:
         return issues
@@ -268,9 +238,9 @@ def check_meeting(
         if found:
             issues.append(
                 Issue(
-                    path,
                     "no_control_chars",
                     f"control character U+{ord(found.group()):04X} at position {found.start()}",
+                    field=path,
                 )
             )
     return issues

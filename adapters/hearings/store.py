@@ -40,10 +40,10 @@ from typing import Any, Literal
 
 from .mapping import DocumentRow, MeetingRows, WitnessRow, witness_key
 from .models import RecordInvalid
-from .schema import Executes
 from .schema_related import has_video_columns
+from .schema_types import Executes
+from .sqlrows import ChildTable
 from .sqlrows import all_rows as _all
-from .sqlrows import multiset_diff as _multiset_diff
 from .store_documents import write_supporting, write_transcripts
 from .store_read import read_meeting_state, read_related_state
 from .store_related import write_bills, write_continuations, write_nominations, write_treaties
@@ -251,6 +251,14 @@ def _write_appearances(
     return changed, by_appearance
 
 
+_WITNESS_DOCUMENTS = ChildTable(
+    "witness_documents",
+    "document_id",
+    ("appearance_id", "document_type", "title", "document_url", "format_type"),
+    parent=None,  # linked through the appearance, in the columns
+)
+
+
 def _write_witness_documents(conn: Executes, hearing_id: int, by_appearance: dict[int, WitnessRow], new: bool) -> bool:
     stored = (
         []
@@ -271,16 +279,7 @@ def _write_witness_documents(conn: Executes, hearing_id: int, by_appearance: dic
         for appearance_id, witness in by_appearance.items()
         for d in witness.documents
     ]
-    delete, insert = _multiset_diff(stored, wanted)
-    for document_id in delete:
-        conn.execute("DELETE FROM witness_documents WHERE document_id = ?", (document_id,))
-    for values in insert:
-        conn.execute(
-            "INSERT INTO witness_documents (appearance_id, document_type, title, document_url, "
-            "format_type) VALUES (?, ?, ?, ?, ?)",
-            values,
-        )
-    return bool(delete or insert)
+    return _WITNESS_DOCUMENTS.replace(conn, hearing_id, stored, wanted)
 
 
 # -- the meeting ---------------------------------------------------------------------------

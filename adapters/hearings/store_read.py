@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schema import Executes
+from .schema_types import Executes
 from .sqlrows import all_rows as _all
 
 __all__ = ["read_meeting_state", "read_related_state"]

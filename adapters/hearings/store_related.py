@@ -11,8 +11,8 @@ the additive tables are the meeting's own and are replaced by difference.
 from __future__ import annotations
 
 from .related import BillLink, ContinuationRow, NumberedLink
-from .schema import Executes
-from .sqlrows import all_rows, multiset_diff
+from .schema_types import Executes
+from .sqlrows import ChildTable, all_rows
 
 __all__ = ["write_bills", "write_continuations", "write_nominations", "write_treaties"]
 
@@ -78,67 +78,32 @@ def write_bills(conn: Executes, hearing_id: int, bills: tuple[BillLink, ...], ne
     return changed
 
 
+_TREATIES = ChildTable("hearing_treaties", "hearing_treaty_id", ("congress", "treaty_number", "part", "url"))
+_NOMINATIONS = ChildTable(
+    "hearing_nominations", "hearing_nomination_id", ("congress", "nomination_number", "part", "url")
+)
+_CONTINUATIONS = ChildTable("hearing_continuations", "continuation_id", ("continuation_date", "continuation_time"))
+
+
 def _write_numbered(
-    conn: Executes, table: str, key: str, number: str, hearing_id: int, items: tuple[NumberedLink, ...], new: bool
+    table: ChildTable, conn: Executes, hearing_id: int, items: tuple[NumberedLink, ...], new: bool
 ) -> bool:
-    # table, key and number are this module's constants, never input
-    stored = (
-        []
-        if new
-        else [
-            (row_id, (congress, value, part, url))
-            for row_id, congress, value, part, url in all_rows(
-                conn,
-                f"SELECT {key}, congress, {number}, part, url FROM {table} WHERE hearing_id = ? ORDER BY {key}",
-                (hearing_id,),
-            )
-        ]
-    )
-    wanted = [(i.congress, i.number, i.part, i.url) for i in items]
-    delete, insert = multiset_diff(stored, wanted)
-    for row_id in delete:
-        conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (row_id,))
-    for values in insert:
-        conn.execute(
-            f"INSERT INTO {table} (hearing_id, congress, {number}, part, url) VALUES (?, ?, ?, ?, ?)",
-            (hearing_id, *values),
-        )
-    return bool(delete or insert)
+    stored = [] if new else table.stored(conn, hearing_id)
+    return table.replace(conn, hearing_id, stored, [(i.congress, i.number, i.part, i.url) for i in items])
 
 
 def write_treaties(conn: Executes, hearing_id: int, items: tuple[NumberedLink, ...], new: bool) -> bool:
     """Make the meeting's ``hearing_treaties`` rows exactly ``items``."""
-    return _write_numbered(conn, "hearing_treaties", "hearing_treaty_id", "treaty_number", hearing_id, items, new)
+    return _write_numbered(_TREATIES, conn, hearing_id, items, new)
 
 
 def write_nominations(conn: Executes, hearing_id: int, items: tuple[NumberedLink, ...], new: bool) -> bool:
     """Make the meeting's ``hearing_nominations`` rows exactly ``items``."""
-    return _write_numbered(
-        conn, "hearing_nominations", "hearing_nomination_id", "nomination_number", hearing_id, items, new
-    )
+    return _write_numbered(_NOMINATIONS, conn, hearing_id, items, new)
 
 
 def write_continuations(conn: Executes, hearing_id: int, rows: tuple[ContinuationRow, ...], new: bool) -> bool:
     """Make the meeting's ``hearing_continuations`` rows exactly ``rows``."""
-    stored = (
-        []
-        if new
-        else [
-            (row_id, (day, time))
-            for row_id, day, time in all_rows(
-                conn,
-                "SELECT continuation_id, continuation_date, continuation_time FROM hearing_continuations "
-                "WHERE hearing_id = ? ORDER BY continuation_id",
-                (hearing_id,),
-            )
-        ]
-    )
-    delete, insert = multiset_diff(stored, [(r.continuation_date, r.continuation_time) for r in rows])
-    for row_id in delete:
-        conn.execute("DELETE FROM hearing_continuations WHERE continuation_id = ?", (row_id,))
-    for values in insert:
-        conn.execute(
-            "INSERT INTO hearing_continuations (hearing_id, continuation_date, continuation_time) VALUES (?, ?, ?)",
-            (hearing_id, *values),
-        )
-    return bool(delete or insert)
+    stored = [] if new else _CONTINUATIONS.stored(conn, hearing_id)
+    wanted = [(r.continuation_date, r.continuation_time) for r in rows]
+    return _CONTINUATIONS.replace(conn, hearing_id, stored, wanted)

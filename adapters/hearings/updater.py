@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import apsw
@@ -25,15 +26,18 @@ from sqlbatch import (
     RecordFailed,
     RetryPolicy,
     RunResult,
+    Settings,
     UniqueInBatch,
+    UnitOfWork,
     foreign_key_check,
 )
 from sqlbatch.validators import BatchContext
 
+from .committees import CommitteeSeeding
 from .mapping import MeetingRows, meeting_rows
 from .models import RecordInvalid, parse_meeting
 from .rules import DEFAULT_RULES, RuleConfig, check_meeting, may_hold_control_chars
-from .schema import COMMITTEE_CONGRESS, ensure_schema, load_bundled_committees, seed_committees
+from .schema import ensure_schema
 from .seen import SeenKeys
 from .sources.record import RawRecord
 from .store import write_meeting
@@ -44,20 +48,27 @@ JOB = "hearings"
 _C1 = re.compile(r"[\x80-\x9f]")  # Windows-1252 read as Latin-1: repaired before the rules
 
 
+def _setting(name: str) -> Any:
+    """A sqlbatch setting's default: a run through the library defaults as the command does."""
+    return Settings.model_fields[name].default
+
+
 @dataclass
 class UpdateOptions:
-    batch_size: int = 50
-    strategy: str = "memory"
-    on_failure: str = "isolate"
-    all_or_nothing: bool = False
+    """One run's options; each defaults to its setting's default (``BATCH_SIZE``...)."""
+
+    batch_size: int = _setting("batch_size")
+    strategy: str = _setting("rollback_strategy")
+    on_failure: str = _setting("on_batch_failure")
+    all_or_nothing: bool = not _setting("enable_batch_processing")
     dry_run: bool = False
-    validation_budget_ms: float = 200.0
-    commit_interval_ms: float = 0.0
-    backup_retention: int = 3
-    undo_retention_days: float = 30.0
+    validation_budget_ms: float = _setting("batch_validation_timeout")
+    commit_interval_ms: float = _setting("commit_interval_ms")
+    backup_retention: int = _setting("backup_retention")
+    undo_retention_days: float = _setting("undo_retention_days")
     rules: RuleConfig = field(default_factory=lambda: DEFAULT_RULES)
     retry: RetryPolicy | None = None
-    lock_timeout: float = 60.0  # seconds a second run waits for the run lease
+    lock_timeout: float = _setting("run_lock_timeout")  # seconds a second run waits for the run lease
 
 
 class MeetingPreparer:
@@ -94,21 +105,21 @@ class MeetingPreparer:
             raise RecordFailed(key, exc.rule, exc.reason, exc.field) from None
         found = check_meeting(meeting, self.rules, text_checked=not may_hold_control_chars(text))
         issues = [Issue("text_repaired", r.message, key, r.field, "warning") for r in repairs]
-        issues += [Issue(i.rule, i.message, key, i.field, i.severity) for i in found]
+        issues += [replace(i, record=key) for i in found]
         errors = [i for i in issues if i.severity == "error"]
         if errors:
             raise RecordFailed(key, errors[0].rule, errors[0].message, errors[0].field)
         return Prepared(meeting_rows(meeting), issues)
 
 
-def apply_meetings(uow: Any, batch: Sequence[MeetingRows]) -> list[str]:
-    """Write each meeting of the batch; a record-level failure names its meeting."""
-    raw = uow.conn.raw  # writes through the connection are captured by the unit of work
+def apply_meetings(uow: UnitOfWork, batch: Sequence[MeetingRows]) -> list[str]:
+    """Write each meeting of the batch through the unit of work; a record-level failure
+    names its meeting."""
     outcomes = []
     for rows in batch:
         key = rows.event_id
         try:
-            outcomes.append(write_meeting(raw, rows))
+            outcomes.append(write_meeting(uow, rows))
         except RecordInvalid as exc:
             raise RecordFailed(key, exc.rule, exc.reason, exc.field) from None
         except apsw.ConstraintError as exc:
@@ -153,29 +164,52 @@ def hearings_all_linked(conn: Connection) -> list[Issue]:
     ]
 
 
-def prepare_database(
-    conn: Connection, committees: Iterable[dict] | None = None, *, congress: int | None = None
-) -> bool:
-    """Create (new file) or extend (earlier schema) the database; seed committees when empty.
-
-    ``committees`` (a list read from the API for ``congress``) are stored with that
-    ``congress``; the bundled list is the 118th Congress's. Returns True when the database
-    was new.
-    """
+def prepare_database(conn: Connection) -> bool:
+    """Create (new file) or extend (earlier schema) the database: the schema only, no data
+    (the committees are written by the run, see :class:`CommitteeSeeding`). Returns True
+    when the database was new."""
     with conn:
         created = ensure_schema(conn.raw)
-        count = conn.query_value("SELECT count(*) FROM committees")
-        if committees is not None:
-            seed_committees(conn.raw, list(committees), congress=congress or COMMITTEE_CONGRESS)
-        elif not count:
-            seed_committees(conn.raw, load_bundled_committees())
     return created == "created"
 
 
-def build_processor(conn: Connection, options: UpdateOptions, progress: Any = None) -> Processor:
+class MeetingApplier:
+    """``apply`` with the run's committee step in front of its first unit of work.
+
+    The step runs in the first ``apply`` of the run, and again while the unit of work it
+    ran in did not commit (a rollback undid it) or a later call writes (part of) the first
+    batch again (a replay in a new transaction); it writes only what differs, so running
+    it again is harmless.
+    """
+
+    # TODO(merge): pass the step as Processor(setup=...) and drop this class (apply_meetings).
+
+    def __init__(self, setup: Callable[[Any], None]) -> None:
+        self.setup = setup
+        self.ran_in: Any = None  # the unit of work the step last ran in
+        self._first: frozenset[str] = frozenset()
+
+    def __call__(self, uow: Any, batch: Sequence[MeetingRows]) -> list[str]:
+        keys = frozenset(rows.event_id for rows in batch)
+        if (
+            self.ran_in is None
+            or self.ran_in.state == "rolled back"
+            or (uow is not self.ran_in and keys <= self._first)
+        ):
+            self._first = self._first or keys
+            self.setup(uow)
+            self.ran_in = uow
+        return apply_meetings(uow, batch)
+
+
+def build_processor(
+    conn: Connection, options: UpdateOptions, progress: Any = None, *, committees: CommitteeSeeding | None = None
+) -> Processor:
+    """The hearings processor; ``committees`` is the run's committee step (default: the
+    bundled list when the table is empty)."""
     return Processor(
         conn,
-        apply_meetings,
+        MeetingApplier(committees or CommitteeSeeding()),
         batch_size=options.batch_size,
         strategy=options.strategy,
         on_failure=options.on_failure,
@@ -205,14 +239,30 @@ def run_update(
     source: str,
     progress: Any = None,
     resume: bool = True,
+    committees: CommitteeSeeding | None = None,
 ) -> RunResult:
     """Run the update; raises ``ProcessorAborted`` on fatal errors, ``RunLocked`` when another run holds the lease.
 
     ``resume=False`` for a source whose records are not the same sequence on a rerun (the
     API lists from the moved cursor): the cursor resumes it, not the position.
+    ``committees``: the run's committee step; an API run passes ``records.committees``
+    (:func:`~adapters.hearings.api_source.api_records`); default: the bundled list when the
+    committees table is empty.
     """
-    processor = build_processor(conn, options, progress)
-    return processor.run(records, source=source, dry_run=options.dry_run, resume=resume)
+    committees = committees or planned_committees.pop(conn, None) or CommitteeSeeding()
+    processor = build_processor(conn, options, progress, committees=committees)
+    result = processor.run(records, source=source, dry_run=options.dry_run, resume=resume)
+    applier = processor.apply
+    if isinstance(applier, MeetingApplier) and applier.ran_in is None and not options.dry_run:
+        # TODO(merge): Processor(setup=...) runs the step even in a run without meetings.
+        with conn.unit_of_work(options.strategy, name="committees") as uow:
+            committees(uow)
+    return result
+
+
+# TODO(merge): drop once the CLI passes ``committees=records.committees`` to run_update; the
+# CLI wraps the records in a generator, so the step travels keyed by the connection meanwhile.
+planned_committees: weakref.WeakKeyDictionary[Connection, CommitteeSeeding] = weakref.WeakKeyDictionary()
 
 
 def _payload_text(record: RawRecord) -> str | None:

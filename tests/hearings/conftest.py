@@ -13,10 +13,11 @@ from typing import Any
 import apsw
 import pytest
 
+from adapters.hearings.committees import load_bundled_committees, seed_committees
 from adapters.hearings.mapping import meeting_rows
 from adapters.hearings.models import parse_meeting
 from adapters.hearings.rules import validate_meeting
-from adapters.hearings.schema import ensure_schema, load_bundled_committees, seed_committees
+from adapters.hearings.schema import ensure_schema
 from adapters.hearings.store import write_meeting
 
 _SHARED_CANDIDATES = (

@@ -18,10 +18,10 @@ from adapters.hearings.sources import (
     ApiResponseError,
     ApiUnavailable,
     CongressClient,
+    HttpRetry,
     RateLimiter,
     RedactingFilter,
     Redactor,
-    RetryPolicy,
     read_sample,
 )
 
@@ -75,7 +75,7 @@ def api(meetings, committees):
         yield server
 
 
-def quick_policy(**overrides: Any) -> RetryPolicy:
+def quick_policy(**overrides: Any) -> HttpRetry:
     settings = {
         "max_attempts": 4,
         "max_total_wait": 60.0,
@@ -85,7 +85,7 @@ def quick_policy(**overrides: Any) -> RetryPolicy:
         "retry_after_cap": 30.0,
     }
     settings.update(overrides)
-    return RetryPolicy(**settings)
+    return HttpRetry(**settings)
 
 
 @pytest.fixture
@@ -323,9 +323,9 @@ def test_server_errors_then_success(api, client, fake_time, meetings, code):
 
 
 def test_backoff_has_jitter_and_a_ceiling():
-    policy = RetryPolicy(backoff_initial=1.0, backoff_max=10.0, jitter=0.5, rand=lambda: 1.0)
+    policy = HttpRetry(backoff_initial=1.0, backoff_max=10.0, jitter=0.5, rand=lambda: 1.0)
     assert [policy.wait_for(n, None) for n in (1, 2, 3, 4, 5)] == [1.5, 3.0, 6.0, 10.0, 10.0]
-    calm = RetryPolicy(backoff_initial=1.0, jitter=0.5, rand=lambda: 0.0)
+    calm = HttpRetry(backoff_initial=1.0, jitter=0.5, rand=lambda: 0.0)
     assert calm.wait_for(2, None) == 2.0
 
 
@@ -386,7 +386,7 @@ def test_connection_refused_gives_up(fake_time):
 
 def test_total_wait_is_bounded(api, fake_time):
     api.fail(LIST, status(500), forever=True)
-    policy = RetryPolicy(max_attempts=50, max_total_wait=10.0, backoff_initial=1.0, backoff_max=4.0, jitter=0.0)
+    policy = HttpRetry(max_attempts=50, max_total_wait=10.0, backoff_initial=1.0, backoff_max=4.0, jitter=0.0)
     with (
         CongressClient(KEY, api.base_url, sleep=fake_time.sleep, clock=fake_time.clock, retry=policy) as client,
         pytest.raises(ApiUnavailable),

@@ -12,10 +12,10 @@ from cli_support import query
 
 import sqlbatch
 from adapters.hearings.api_source import api_records
-from adapters.hearings.schema import load_bundled_committees
+from adapters.hearings.committees import CommitteeSeeding, load_bundled_committees, seed_committees
 from adapters.hearings.sources import CongressClient
 from adapters.hearings.sources.payloads import committee_row
-from adapters.hearings.updater import prepare_database
+from adapters.hearings.updater import UpdateOptions, prepare_database, run_update
 
 try:  # tests/ as a package, or rootdir-relative imports
     from .http_fixture import FakeCongressApi
@@ -69,15 +69,25 @@ def test_committees_from_the_api_keep_the_congress_and_the_detail_is_current(
 
     conn = sqlbatch.connect(db)
     try:
-        prepare_database(conn)  # the bundled 118th-Congress list first, as a new database gets it
+        prepare_database(conn)
+        seed_committees(conn.raw, load_bundled_committees())  # the bundled list first, as a new database gets it
         conn.raw.execute("UPDATE committees SET is_current = 0 WHERE system_code = ?", (UNREADABLE,))
-        prepare_database(conn, rows, congress=119)
+        seed_committees(conn.raw, rows, congress=119)
     finally:
         conn.close()
     assert query(db, "SELECT DISTINCT congress FROM committees") == [(119,)]
     current = dict(query(db, "SELECT system_code, is_current FROM committees"))
     assert (current[RETIRED], current["hsii24"]) == (0, 1)
     assert current[UNREADABLE] == 0  # unknown: the stored flag is kept, not overwritten with "current"
+
+
+def _api_run(conn: sqlbatch.Connection, congress: int) -> sqlbatch.RunResult:
+    """An API run as the CLI makes it: the schema, then the records and their committee step."""
+    prepare_database(conn)
+    records = api_records(conn, congress=congress, since=None)
+    return run_update(
+        conn, records, UpdateOptions(), source=f"api:{congress}", resume=False, committees=records.committees
+    )
 
 
 def test_an_api_run_stores_committees_with_its_congress(
@@ -89,7 +99,7 @@ def test_an_api_run_stores_committees_with_its_congress(
         monkeypatch.setenv("CONGRESS_API_BASE_URL", api.base_url)
         conn = sqlbatch.connect(db)
         try:
-            assert list(api_records(conn, congress=117, since=None)) == []  # no meetings served
+            assert _api_run(conn, 117).metrics.records_total == 0  # no meetings served
         finally:
             conn.close()
     assert query(db, "SELECT congress, count(*) FROM committees GROUP BY congress") == [(117, len(committees))]
@@ -107,7 +117,7 @@ def test_a_daily_run_asks_no_committee_detail_the_database_holds_for_its_congres
             monkeypatch.setenv("CONGRESS_API_BASE_URL", api.base_url)
             conn = sqlbatch.connect(db)
             try:
-                list(api_records(conn, congress=congress, since=None))
+                _api_run(conn, congress)
             finally:
                 conn.close()
             return len([s for s in api.requests if s.path.count("/") == 3])
@@ -116,3 +126,31 @@ def test_a_daily_run_asks_no_committee_detail_the_database_holds_for_its_congres
     assert detail_requests(119) == 0  # the next day: all stored for the 119th, 5,000 an hour kept
     assert detail_requests(120) == len(committees)  # a new Congress: read again
     assert query(db, "SELECT is_current FROM committees WHERE system_code = ?", (RETIRED,)) == [(0,)]
+
+
+def test_the_api_source_only_reads_and_the_run_writes_its_committees(
+    tmp_path: Path, committees: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "pure.db"
+    with CommitteeDetailApi(committees=committees, key=KEY) as api:
+        monkeypatch.setenv("CONGRESS_API_KEY", KEY)
+        monkeypatch.setenv("CONGRESS_API_BASE_URL", api.base_url)
+        conn = sqlbatch.connect(db)
+        try:
+            prepare_database(conn)
+            before = conn.total_changes()
+            records = api_records(conn, congress=119, since=None)
+            assert list(records) == []  # the committee list is read, no meeting served
+            assert conn.total_changes() == before  # reading the source wrote nothing
+            assert conn.query_value("SELECT count(*) FROM committees") == 0
+            run = run_update(conn, [], UpdateOptions(), source="api:119", resume=False, committees=records.committees)
+        finally:
+            conn.close()
+        assert len([s for s in api.requests if s.path.count("/") == 3]) == len(committees)  # asked once, not again
+    assert run.error is None
+    assert query(db, "SELECT congress, count(*) FROM committees GROUP BY congress") == [(119, len(committees))]
+
+
+def test_a_committee_step_from_the_api_must_name_its_congress() -> None:
+    with pytest.raises(ValueError, match=r"CommitteeSeeding\(fetch=...\): give the congress"):
+        CommitteeSeeding(lambda: [])

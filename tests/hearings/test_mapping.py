@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from adapters.hearings.ddl import WITNESS_DOCUMENT_TYPES
 from adapters.hearings.mapping import (
-    WITNESS_DOCUMENT_TYPES,
     clean_name,
     location_text,
     meeting_rows,

@@ -10,13 +10,13 @@ import pytest
 
 from adapters.hearings.models import RecordInvalid, parse_meeting
 from adapters.hearings.rules import (
-    Issue,
     RuleConfig,
     check_meeting,
     current_congress,
-    parse_api_datetime,
     validate_meeting,
 )
+from adapters.hearings.sources.timestamps import parse_api_datetime
+from sqlbatch import Issue
 
 BASE: dict[str, Any] = {
     "eventId": "117773",

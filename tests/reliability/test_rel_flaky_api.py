@@ -20,7 +20,7 @@ import rel_support as R
 from cli_support import cli_env, quarantine_rows, run_cli, update
 from http_fixture import FakeCongressApi, Reply, html, raw, slow, status, truncated
 
-from adapters.hearings.sources import CongressClient, RetryPolicy
+from adapters.hearings.sources import CongressClient, HttpRetry
 from adapters.hearings.sources.payloads import listing_order
 
 KEY = "rel-test-key-7f3a9c"
@@ -182,7 +182,7 @@ def test_a_timeout_is_retried(tmp_path: Path, api: FakeCongressApi, served: list
     """The CLI's read timeout is 30 s; the library client takes a short one, same retry path."""
     for index in (5, 50):
         api.fail(_detail(served[index]), slow(1.0))
-    policy = RetryPolicy(max_attempts=3, backoff_initial=0.01, backoff_max=0.05, jitter=0)
+    policy = HttpRetry(max_attempts=3, backoff_initial=0.01, backoff_max=0.05, jitter=0)
     db = tmp_path / "timeout.db"
     with CongressClient(KEY, api.base_url, timeout=0.3, retry=policy) as client:
         result = update(db, client.iter_meetings(119, since="2020-01-01"))

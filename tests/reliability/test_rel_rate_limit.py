@@ -24,6 +24,7 @@ from cli_support import cli_env, query, run_cli
 from http_fixture import FakeCongressApi
 
 import sqlbatch
+from adapters.hearings.committees import seed_committees
 from adapters.hearings.updater import prepare_database
 
 KEY = "rel-rate-key-93ab"
@@ -51,7 +52,8 @@ def _daily(db: Path, committees: list[dict[str, Any]]) -> Path:
     then asks for no committee detail, so every request counted here is the scenario's."""
     conn = sqlbatch.connect(str(db))
     try:
-        prepare_database(conn, committees, congress=119)
+        prepare_database(conn)
+        seed_committees(conn.raw, committees, congress=119)
         conn.restore_journal_mode()
     finally:
         conn.close()

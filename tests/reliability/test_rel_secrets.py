@@ -20,7 +20,7 @@ import rel_support as R
 from cli_support import cli_env, run_cli, update
 from http_fixture import FakeCongressApi, Reply, html, raw, status, truncated
 
-from adapters.hearings.sources import ApiError, CongressClient, RetryPolicy
+from adapters.hearings.sources import ApiError, CongressClient, HttpRetry
 
 KEY = "SECRETkey-4f9c2b7e81d3a6Z0"
 LIST = "/committee-meeting/119"
@@ -125,7 +125,7 @@ def test_key_never_in_exceptions_or_logs(
     logging.getLogger("httpcore").setLevel(logging.DEBUG)
     for meeting in served[:3]:
         api.fail(_detail(meeting), Reply(404, ECHO), forever=True)
-    policy = RetryPolicy(max_attempts=2, backoff_initial=0.01, backoff_max=0.01, jitter=0)
+    policy = HttpRetry(max_attempts=2, backoff_initial=0.01, backoff_max=0.01, jitter=0)
     db = tmp_path / "h.db"
     with CongressClient(KEY, api.base_url, retry=policy, timeout=2.0) as client:
         assert KEY not in repr(client)

@@ -71,7 +71,7 @@ def test_one_meeting_answering_500_is_quarantined_then_fetched_by_id_until_it_go
     assert result is not None and result["status"] == "completed_with_quarantine"
     assert result["records_committed"] == len(served) - 1
     assert [(q["record_key"], q["rule"]) for q in result["quarantined"]] == [(bad["eventId"], "fetch")]
-    assert len(api.requests_to(_detail(bad))) == 5  # retried with backoff first (RetryPolicy.max_attempts)
+    assert len(api.requests_to(_detail(bad))) == 5  # retried with backoff first (HttpRetry.max_attempts)
     ((state, rule, _field, reason),) = quarantine_rows(db).values()
     assert (state, rule) == ("quarantined", "fetch") and reason.startswith("HTTP 500")
     cursor = query(db, "SELECT cursor FROM sqlbatch_runs WHERE run_id = 1")[0][0]

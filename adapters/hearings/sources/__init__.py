@@ -17,7 +17,7 @@ from .files import read_path
 from .ratelimit import RateLimiter
 from .record import RawRecord, unwrap
 from .redact import RedactingFilter, Redactor
-from .retry import RetryPolicy
+from .retry import HttpRetry
 from .sample import read_sample
 
 __all__ = [
@@ -28,12 +28,12 @@ __all__ = [
     "ApiRateLimited",
     "ApiResponseError",
     "ApiUnavailable",
+    "HttpRetry",
     "CongressClient",
     "RateLimiter",
     "RawRecord",
     "RedactingFilter",
     "Redactor",
-    "RetryPolicy",
     "SourceError",
     "read_path",
     "read_sample",

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .errors import ApiError, ApiRateLimited, ApiResponseError, ApiUnavailable
-from .payloads import item_chamber, item_event_id
-from .record import RawRecord
+from .payloads import item_chamber
+from .record import RawRecord, event_id_of
 
 __all__ = ["DOWN_AFTER", "FETCH_RULE", "detail_records"]
 
@@ -36,7 +36,7 @@ def detail_records(
     """One record per list item, ``position`` = 1-based index; raises when the API is down."""
     failed_in_a_row = 0
     for position, item in enumerate(items, start=1):
-        event_id = item_event_id(item)
+        event_id = event_id_of(item)
         if event_id is None:
             yield RawRecord(position, item, error=f"GET {path}: list item without an eventId")
             continue

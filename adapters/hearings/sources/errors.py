@@ -19,7 +19,15 @@ path (never the URL with its query) and any server text quoted in them is redact
 
 from __future__ import annotations
 
-__all__ = ["ApiAuthError", "ApiError", "ApiRateLimited", "ApiResponseError", "ApiUnavailable", "SourceError"]
+__all__ = [
+    "ApiAuthError",
+    "ApiError",
+    "ApiRateLimited",
+    "ApiResponseError",
+    "ApiUnavailable",
+    "SourceError",
+    "wrong_shape",
+]
 
 
 class SourceError(Exception):
@@ -56,3 +64,8 @@ class ApiRateLimited(ApiUnavailable):
 
 class ApiResponseError(ApiError):
     """A list or committee response that cannot be used (4xx, invalid JSON, wrong shape)."""
+
+
+def wrong_shape(path: str, what: str, *, at: str = "") -> ApiResponseError:
+    """A 200 answer whose body is not what the endpoint documents (``at``: e.g. the page)."""
+    return ApiResponseError(f"GET {path}{at}: wrong-shaped response: {what}", path=path, status_code=200)

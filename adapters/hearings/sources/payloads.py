@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from .record import event_id_of
 from .timestamps import parse_timestamp
 
 __all__ = [
@@ -21,7 +22,6 @@ __all__ = [
     "is_current",
     "NEVER",
     "item_chamber",
-    "item_event_id",
     "listing_order",
     "next_offset",
     "shape",
@@ -30,15 +30,6 @@ __all__ = [
 ]
 
 CHAMBERS = ("house", "senate", "joint", "nochamber")
-
-
-def item_event_id(item: dict[str, Any]) -> str | None:
-    """The item's ``eventId`` as text, or ``None`` when it has no usable one."""
-    value = item.get("eventId")
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 def item_chamber(item: dict[str, Any]) -> str | None:
@@ -70,7 +61,7 @@ def updated(item: dict[str, Any]) -> datetime:
 def listing_order(item: dict[str, Any]) -> tuple[bool, datetime, int, str]:
     """Oldest update first (unreadable dates last), then eventId numerically."""
     stamp = parse_timestamp(item.get("updateDate"))
-    event_id = item_event_id(item) or ""
+    event_id = event_id_of(item) or ""
     return (stamp is None, stamp or NEVER, len(event_id), event_id)
 
 

@@ -15,7 +15,18 @@ from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["RateLimitWaitExceeded", "RateLimiter", "over_budget_line", "waiting_line"]
+__all__ = [
+    "HOURLY_REQUESTS",
+    "RATE_WINDOW_SECONDS",
+    "RateLimitWaitExceeded",
+    "RateLimiter",
+    "over_budget_line",
+    "waiting_line",
+]
+
+#: api.data.gov's limit per key, and the rolling window it is counted over (one hour)
+HOURLY_REQUESTS = 5000
+RATE_WINDOW_SECONDS = 3600.0
 
 
 class RateLimitWaitExceeded(Exception):
@@ -47,7 +58,7 @@ class RateLimiter:
     def __init__(
         self,
         max_requests: int,
-        period: float = 3600.0,
+        period: float = RATE_WINDOW_SECONDS,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] = time.sleep,

@@ -5,6 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = ["RawRecord", "event_id_of", "unwrap"]
+
+
+def event_id_of(payload: Any) -> str | None:
+    """The ``eventId`` of a payload or list item, as text; ``None`` when it has no usable one
+    (missing, empty, or not a string or integer)."""
+    if not isinstance(payload, dict):
+        return None
+    value = payload.get("eventId")
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    return str(value).strip() or None
+
 
 @dataclass(frozen=True, slots=True)
 class RawRecord:
@@ -26,14 +39,9 @@ class RawRecord:
 
     @property
     def key(self) -> str:
-        """The record key of DESIGN §5: the ``eventId``, else ``#N`` (the position)."""
-        if isinstance(self.payload, dict):
-            event_id = self.payload.get("eventId")
-            if isinstance(event_id, (str, int)) and not isinstance(event_id, bool):
-                text = str(event_id).strip()
-                if text:
-                    return text
-        return f"#{self.position}"
+        """The record's key in the journal and the quarantine: the ``eventId``, else ``#N``
+        (the position), so that a record without one is still named."""
+        return event_id_of(self.payload) or f"#{self.position}"
 
     @property
     def update_date(self) -> str | None:

@@ -17,7 +17,7 @@ from email.utils import parsedate_to_datetime
 
 import tenacity
 
-__all__ = ["RetryPolicy", "TransientError", "parse_retry_after"]
+__all__ = ["HttpRetry", "TransientError", "parse_retry_after"]
 
 
 class TransientError(Exception):
@@ -53,7 +53,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
+class HttpRetry:
     """How one request is retried.
 
     ``max_attempts`` counts every try (first one included). ``max_total_wait`` bounds the

@@ -1,29 +1,45 @@
-"""The API's timestamp format (``YYYY-MM-DDTHH:MM:SSZ``, UTC) and lenient parsing of its dates."""
+"""The API's dates: the one parser of its ISO 8601 forms, and its query timestamp format
+(``YYYY-MM-DDTHH:MM:SSZ``, UTC)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-__all__ = ["api_timestamp", "parse_timestamp"]
+__all__ = ["api_timestamp", "parse_api_datetime", "parse_timestamp"]
 
 _API_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def parse_timestamp(value: object) -> datetime | None:
-    """An aware UTC datetime from an API date string, or ``None`` when it is not one.
+def parse_api_datetime(text: str) -> datetime | date:
+    """Parse the API's ISO 8601 forms: date-time (``Z``, offset or naive) or a plain date.
 
-    Accepts the forms the API uses (``2025-01-28T23:08:16Z``, ``2023-03-27 18:11:19+00:00``)
-    and plain dates (``2025-01-28``, midnight UTC). Naive values are taken as UTC.
+    Returns an aware ``datetime`` converted to UTC (the API's own zone) when the text has
+    an offset, a naive one when it has none, a ``date`` for a date alone. Raises
+    ``ValueError`` for anything else.
     """
+    value = text.strip()
+    if len(value) == 10:
+        return date.fromisoformat(value)
+    if len(value) < 16 or value[10] not in "T ":
+        raise ValueError(f"{text!r} is not an ISO date-time")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC)
+    return parsed
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """An aware UTC datetime from an API date (text, ``date`` or ``datetime``), or ``None``
+    when it is not one; a plain date is midnight UTC, a naive value is taken as UTC."""
+    if isinstance(value, str):
+        try:
+            value = parse_api_datetime(value)
+        except ValueError:
+            return None
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, date):
         parsed = datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
     else:
         return None
     if parsed.tzinfo is None:
