@@ -14,25 +14,20 @@ from typing import Any
 
 import apsw
 import pytest
-from cli_support import (
-    REQUIRED_JSON_KEYS,
+
+from adapters.hearings.sources import read_sample
+from tests.support.cli import REQUIRED_JSON_KEYS, cli_env, run_cli, run_json
+from tests.support.data import write_ndjson
+from tests.support.db import STRATEGIES, query
+from tests.support.hearings import (
     FaultFile,
-    cli_env,
     counts,
     dump_data,
     make_fault_file,
-    query,
-    run_cli,
-    run_json,
+    meetings_whose_witness_type_changes,
     schema_shape,
     update,
-    write_ndjson,
 )
-from data_support import meetings_whose_witness_type_changes
-
-from adapters.hearings.sources import read_sample
-
-STRATEGIES = ("memory", "savepoint", "session")
 
 
 def check_json(data: dict[str, Any]) -> None:

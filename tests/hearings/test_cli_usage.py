@@ -8,7 +8,10 @@ from pathlib import Path
 
 import apsw
 import pytest
-from cli_support import cli_env, query, run_cli, write_ndjson
+
+from tests.support.cli import cli_env, run_cli
+from tests.support.data import write_ndjson
+from tests.support.db import query
 
 
 @dataclass(frozen=True)

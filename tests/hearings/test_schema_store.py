@@ -11,7 +11,6 @@ from typing import Any
 
 import apsw
 import pytest
-from data_support import meetings_whose_witness_type_changes
 
 from adapters.hearings import store
 from adapters.hearings.mapping import meeting_rows
@@ -24,6 +23,7 @@ from adapters.hearings.schema import (
     seed_committees,
 )
 from adapters.hearings.store import UnknownCommittee, read_meeting_state, write_meeting
+from tests.support.hearings import meetings_whose_witness_type_changes
 
 Dump = Callable[[apsw.Connection], dict[str, list[tuple[Any, ...]]]]
 Writer = Callable[[apsw.Connection, dict[str, Any]], str]

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import rel_support as R
-from cli_support import CLI, cli_env, query, run_cli
 
 import sqlbatch
 from sqlbatch import FileLease, LeaseUnavailable, NoLease, Processor, RunLocked
+from tests.support import reliability as R
+from tests.support.cli import CLI, cli_env, run_cli
+from tests.support.db import query
 
 RECORDS, FIRST, BATCH = 30, 20, 10
 

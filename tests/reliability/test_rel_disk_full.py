@@ -17,15 +17,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import rel_support as R
-from cli_support import cli_env, query, run_cli
+
+from tests.support import reliability as R
+from tests.support.cli import cli_env, run_cli
+from tests.support.data import load_meetings
+from tests.support.db import query
 
 # The real CLI, with every connection it opens limited to ``pages`` pages (0 = no limit).
 LIMITED_CLI = textwrap.dedent("""
     import sys
     import adapters.hearings.cli as cli
+    import adapters.hearings.cli_actions as actions
     pages = int(sys.argv[1])
-    opened = cli.connect
+    opened = actions.connect
 
     def connect(*args, **kwargs):
         conn = opened(*args, **kwargs)
@@ -33,13 +37,13 @@ LIMITED_CLI = textwrap.dedent("""
             conn.execute(f"PRAGMA max_page_count = {pages}")
         return conn
 
-    cli.connect = connect
+    actions.connect = connect
     sys.exit(cli.main(sys.argv[2:]))
 """)
 
 
 def _payloads() -> tuple[dict[str, object], dict[int, str | None]]:
-    meetings = R.load_meetings()
+    meetings = load_meetings()
     return {m["eventId"]: m for m in meetings}, {i: m["eventId"] for i, m in enumerate(meetings, start=1)}
 
 

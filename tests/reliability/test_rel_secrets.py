@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import rel_support as R
-from cli_support import cli_env, run_cli, update
-from http_fixture import FakeCongressApi, Reply, html, raw, status, truncated
 
 from adapters.hearings.sources import ApiError, CongressClient, RetryPolicy
+from tests.support import reliability as R
+from tests.support.cli import cli_env, run_cli
+from tests.support.hearings import update
+from tests.support.http_api import FakeCongressApi, Reply, html, raw, status, truncated
 
 KEY = "SECRETkey-4f9c2b7e81d3a6Z0"
 LIST = "/committee-meeting/119"

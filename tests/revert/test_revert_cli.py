@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import revert_support as rs
+from tests.support import revert as rs
 
 
 def test_run_refuse_revert_and_revert_the_revert_in_separate_processes(
