@@ -1,4 +1,4 @@
-"""``hearings-update run`` end to end in a child process: options, ``--json`` keys, exit codes (DESIGN §5).
+"""``hearings-update run`` end to end (in-process, through click): options, ``--json`` keys, exit codes.
 
 Each case runs the real command on a real file and checks the database through a new
 connection once the process has ended.
@@ -31,7 +31,7 @@ from tests.support.hearings import (
 
 
 def check_json(data: dict[str, Any]) -> None:
-    """The DESIGN §5 keys with their types, and counts that add up."""
+    """The keys ``run --json`` must print, with their types, and counts that add up."""
     for key, kind in REQUIRED_JSON_KEYS.items():
         assert key in data, key
         assert isinstance(data[key], kind) and not isinstance(data[key], bool), (key, data[key])

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import reliability as R
-from tests.support.cli import cli_env, run_cli
+from tests.support.cli import cli_env, run_cli, run_process
 from tests.support.data import load_meetings
 from tests.support.db import query
 
@@ -96,9 +96,9 @@ def _reference(tmp_path: Path) -> dict[str, list[tuple[object, ...]]]:
 
 def test_full_tmpfs_stops_cleanly_and_a_rerun_completes(tmp_path: Path, small_fs: Path) -> None:
     db = small_fs / "hearings.db"
-    kept = _check_abort(run_cli("run", "--db", db, "--json", cwd=tmp_path), db)
+    kept = _check_abort(run_process("run", "--db", db, "--json", cwd=tmp_path), db)
     subprocess.run(["mount", "-o", "remount,size=64m", str(small_fs)], check=True)  # space freed
-    again = run_cli("run", "--db", db, "--json", cwd=tmp_path)
+    again = run_process("run", "--db", db, "--json", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["status"] == "completed"
     payloads, positions = _payloads()

@@ -1,4 +1,5 @@
-"""Scenario 8: strategies are interchangeable under faults (DESIGN §3.7), property-based.
+"""Scenario 8: strategies are interchangeable under faults (memory, savepoint and session leave
+byte-identical data, quarantine and counts for the same input), property-based.
 
 Hypothesis draws an update of real meetings with faults mixed in (bad enums, unknown
 committees, impossible dates, broken lines, non-objects, conflicting duplicates, control
