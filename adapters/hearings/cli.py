@@ -16,8 +16,10 @@ command runs, so ``--help`` and a usage error answer at once.
 
 from __future__ import annotations
 
+import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
 
@@ -69,7 +71,8 @@ class _Group(click.Group):
         **extra: Any,
     ) -> int:
         try:
-            code = super().main(args, prog_name or PROG, complete_var, standalone_mode=False, **extra)
+            with _warnings_on_stderr():
+                code = super().main(args, prog_name or PROG, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else PROG
             code = _fail(f"{exc.format_message()} (see '{where} --help')", EXIT_USAGE)
@@ -87,6 +90,21 @@ class _Group(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+@contextmanager
+def _warnings_on_stderr() -> Iterator[None]:
+    """The library's warnings (an API retry, a rate-limit wait), one line each on the stderr of
+    this call (click's runner swaps it in tests), as logging's last resort prints them."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
 
 
 def _fail(message: str, code: int, prefix: str = "error: ") -> int:

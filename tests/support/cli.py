@@ -124,3 +124,8 @@ def one_json(done: Ran | subprocess.CompletedProcess[str]) -> tuple[int, dict[st
 def run_json(*args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> tuple[int, Any]:
     """In-process with ``--json``: the exit code and the one JSON object printed on stdout."""
     return one_json(run_cli(*args, "--json", cwd=cwd, env=env))
+
+
+def process_json(*args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> tuple[int, Any]:
+    """A child process with ``--json``: the exit code and the one JSON object printed on stdout."""
+    return one_json(run_process(*args, "--json", cwd=cwd, env=env))
