@@ -8,5 +8,5 @@ payloads in the documented live shape; ``core``, ``processor``, ``generic_schema
 ``reliability``, ``revert`` the schemas, records and oracles of those suites.
 
 ``tests`` is importable because pytest's ``pythonpath = ["."]`` puts the repository on
-``sys.path``; a child process gets it through :data:`tests.support.cli.child_env`.
+``sys.path``; a child process gets it through ``PYTHONPATH`` (:func:`tests.support.cli.cli_env`).
 """
