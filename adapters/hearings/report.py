@@ -159,6 +159,26 @@ def render_changes(tables: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def refusal(exc: Any) -> dict[str, Any]:
+    """``revert --json`` of a refused revert: why, the later runs to revert first, the conflicts."""
+    return {
+        "status": "refused",
+        "reason": str(exc),
+        "later_runs": exc.later_runs,
+        "conflicts": [c.to_dict() for c in exc.conflicts[:100]],
+    }
+
+
+def render_revert(result: Any, run_id: int, *, batch: int | None, dry_run: bool) -> str:
+    """What a revert restored (or would), table by table."""
+    what = f"batch {batch} of run {run_id}" if batch else f"run {run_id}"
+    verb = "would restore" if dry_run else "restored"
+    head = f"revert of {what}: {verb} {result.rows_restored} row(s)" + (
+        f" as run {result.revert_run} (revert it to undo this)" if result.revert_run else ""
+    )
+    return head + "\n" + render_changes(result.to_dict()["tables"])
+
+
 def render_conflicts(exc: Any) -> str:
     lines = [f"refused: {exc}"]
     for c in exc.conflicts[:_MAX_LISTED]:

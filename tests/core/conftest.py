@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import core_support
 import pytest
 
 import sqlbatch
+from tests.support import core as core_support
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import apsw
 import pytest
-from core_support import dump_file
 
 import sqlbatch
+from tests.support.core import dump_file
 
 
 def test_settings(conn):

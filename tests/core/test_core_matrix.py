@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import apsw
-import core_support
 import pytest
-from core_support import STRATEGIES, Statement, apply_raw, dump_file
 
 import sqlbatch
+from tests.support import core as core_support
+from tests.support.core import STRATEGIES, Statement, apply_raw, dump_file
 
 BLOB_A = bytes(range(256)) * 64  # 16 KiB, every byte value, zero bytes included
 BLOB_B = b"\x00" * 1000
@@ -443,7 +443,7 @@ def test_own_transaction(db_path, ref_path, case: Case, strategy: str, outcome: 
         check = case.after_commit
     assert_changes(strategy, case, uow.changes, db_path)
     if check is not None:
-        raw = core_support.raw_open(db_path)
+        raw = core_support.open_raw(db_path)
         try:
             check(raw)
         finally:

@@ -16,12 +16,12 @@ import tempfile
 from pathlib import Path
 
 import apsw
-import core_support
-from core_support import STRATEGIES, dump_raw
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sqlbatch
+from tests.support import core as core_support
+from tests.support.core import STRATEGIES, dump_raw
 
 SCHEMA = """
 CREATE TABLE parent(id INTEGER PRIMARY KEY, name TEXT UNIQUE, score REAL);

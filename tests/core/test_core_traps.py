@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import apsw
-import core_support
 import pytest
-from core_support import HOOK_STRATEGIES, STRATEGIES, dump_file
 
 import sqlbatch
 from sqlbatch import _capture
 from sqlbatch.strategies.savepoint import SavepointTracker
+from tests.support import core as core_support
+from tests.support.core import HOOK_STRATEGIES, STRATEGIES, dump_file
 
 GOOD = ("INSERT INTO item(name, qty) VALUES (?, ?)", ("good", 1))
 

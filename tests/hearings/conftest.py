@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import copy
-import json
 import shutil
 from collections.abc import Callable, Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,26 +17,14 @@ from adapters.hearings.models import parse_meeting
 from adapters.hearings.rules import validate_meeting
 from adapters.hearings.schema import ensure_schema
 from adapters.hearings.store import write_meeting
-
-_SHARED_CANDIDATES = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "congress-119",
-    Path("/work/shared/data/congress-119"),
-)
-EARLIER_DB_NAME = "hearings-119-until-2025-08-31.db"
-
-
-def _shared_dir() -> Path | None:
-    for candidate in _SHARED_CANDIDATES:
-        if (candidate / EARLIER_DB_NAME).is_file():
-            return candidate.resolve()
-    return None
+from tests.support.data import find_earlier_db, load_meetings
+from tests.support.db import open_raw
 
 
 @pytest.fixture(scope="session")
 def real_payloads() -> list[dict[str, Any]]:
     """The 1,168 real meetings (inner objects), from the package's bundled copy."""
-    text = resources.files("adapters.hearings").joinpath("data", "meetings.ndjson").read_text("utf-8")
-    return [json.loads(line)["committeeMeeting"] for line in text.splitlines() if line.strip()]
+    return load_meetings()
 
 
 @pytest.fixture
@@ -50,23 +36,16 @@ def payloads(real_payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def earlier_db_source() -> Path:
     """The real earlier database in ../shared (read only: tests copy it first)."""
-    found = _shared_dir()
+    found = find_earlier_db()
     if found is None:
         pytest.skip("../shared/data/congress-119 is not available")
-    return found / EARLIER_DB_NAME
-
-
-def open_db(path: Path) -> apsw.Connection:
-    """A connection as production opens it: foreign keys on."""
-    conn = apsw.Connection(str(path))
-    conn.execute("PRAGMA foreign_keys = ON")
-    return conn
+    return found
 
 
 @pytest.fixture
 def new_db(tmp_path: Path) -> Iterator[apsw.Connection]:
     """A new database file with the schema and the bundled committees."""
-    conn = open_db(tmp_path / "new.db")
+    conn = open_raw(tmp_path / "new.db")
     ensure_schema(conn)
     seed_committees(conn, load_bundled_committees())
     yield conn
@@ -78,7 +57,7 @@ def earlier_db(tmp_path: Path, earlier_db_source: Path) -> Iterator[apsw.Connect
     """A copy of the real earlier database in tmp_path, schema ensured."""
     target = tmp_path / "earlier.db"
     shutil.copyfile(earlier_db_source, target)
-    conn = open_db(target)
+    conn = open_raw(target)
     ensure_schema(conn)
     yield conn
     conn.close()

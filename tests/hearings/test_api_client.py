@@ -24,11 +24,7 @@ from adapters.hearings.sources import (
     Redactor,
     read_sample,
 )
-
-try:  # tests/ as a package, or rootdir-relative imports
-    from .http_fixture import FakeCongressApi, Reply, html, raw, slow, status, truncated
-except ImportError:
-    from http_fixture import FakeCongressApi, Reply, html, raw, slow, status, truncated
+from tests.support.http_api import FakeCongressApi, Reply, html, raw, slow, status, truncated
 
 KEY = "sk-live-Zq81mPz0rT9yVbX4"
 LIST = "/committee-meeting/119"

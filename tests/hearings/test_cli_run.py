@@ -1,4 +1,4 @@
-"""``hearings-update run`` end to end in a child process: options, ``--json`` keys, exit codes (DESIGN §5).
+"""``hearings-update run`` end to end (in-process, through click): options, ``--json`` keys, exit codes.
 
 Each case runs the real command on a real file and checks the database through a new
 connection once the process has ended.
@@ -14,29 +14,24 @@ from typing import Any
 
 import apsw
 import pytest
-from cli_support import (
-    REQUIRED_JSON_KEYS,
+
+from adapters.hearings.sources import read_sample
+from tests.support.cli import REQUIRED_JSON_KEYS, cli_env, run_cli, run_json
+from tests.support.data import write_ndjson
+from tests.support.db import STRATEGIES, query
+from tests.support.hearings import (
     FaultFile,
-    cli_env,
     counts,
     dump_data,
     make_fault_file,
-    query,
-    run_cli,
-    run_json,
+    meetings_whose_witness_type_changes,
     schema_shape,
     update,
-    write_ndjson,
 )
-from data_support import meetings_whose_witness_type_changes
-
-from adapters.hearings.sources import read_sample
-
-STRATEGIES = ("memory", "savepoint", "session")
 
 
 def check_json(data: dict[str, Any]) -> None:
-    """The DESIGN §5 keys with their types, and counts that add up."""
+    """The keys ``run --json`` must print, with their types, and counts that add up."""
     for key, kind in REQUIRED_JSON_KEYS.items():
         assert key in data, key
         assert isinstance(data[key], kind) and not isinstance(data[key], bool), (key, data[key])

@@ -1,14 +1,20 @@
-"""Usage and configuration errors of ``hearings-update``: exit 2, one clear line, nothing applied (DESIGN §5)."""
+"""Usage and configuration errors of ``hearings-update``: exit 2, one clear line, nothing applied."""
 
 from __future__ import annotations
 
+import ast
 import json
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import apsw
 import pytest
-from cli_support import cli_env, query, run_cli, write_ndjson
+
+from tests.support.cli import cli_env, run_cli, run_process
+from tests.support.data import write_ndjson
+from tests.support.db import query
 
 
 @dataclass(frozen=True)
@@ -123,3 +129,44 @@ def test_settings_from_the_environment_are_used_and_options_override_them(tmp_pa
         "completed",
         7,
     )
+
+
+def test_the_installed_console_script_runs_as_a_real_process(tmp_path: Path) -> None:
+    """The ``hearings-update`` entry point pip installed: help, a usage error and a missing database,
+    with the exit codes a shell sees."""
+    script = Path(sys.executable).with_name("hearings-update")
+    if not script.exists():
+        pytest.skip(f"no console script next to {sys.executable}")
+    env = cli_env()
+
+    def ran(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([script, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+
+    shown = ran("--help")
+    assert shown.returncode == 0 and shown.stderr == ""
+    assert all(command in shown.stdout for command in ("run", "status", "quarantine", "revert"))
+    for args, says in ((("run",), "--db"), (("status", "--db", str(tmp_path / "none.db")), "no database")):
+        failed = ran(*args)
+        assert (failed.returncode, failed.stdout) == (2, ""), failed.stderr
+        (line,) = failed.stderr.splitlines()
+        assert line.startswith("hearings-update: error: ") and says in line
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_exit_codes_of_a_real_process(tmp_path: Path, real_payloads: list) -> None:
+    """0 every record committed, 1 some quarantined, 2 a usage error: as ``python -m`` exits."""
+    good = write_ndjson(tmp_path / "good.ndjson", real_payloads[:3])
+    bad = write_ndjson(tmp_path / "bad.ndjson", [*real_payloads[3:5], {**real_payloads[5], "chamber": "Moon"}])
+    db = tmp_path / "h.db"
+    assert run_process("run", "--db", db, "--source", good, "--quiet", cwd=tmp_path).returncode == 0
+    assert run_process("run", "--db", db, "--source", bad, "--quiet", cwd=tmp_path).returncode == 1
+    assert run_process("run", "--db", db, "--batch-size", "0", cwd=tmp_path).returncode == 2
+    assert query(db, "SELECT count(*) FROM hearings") == [(5,)]
+
+
+def test_importing_the_command_line_loads_no_library() -> None:
+    """``--help`` and usage errors answer at once: the library (httpx, pydantic, apsw) loads when a command runs."""
+    code = "import sys, adapters.hearings.cli; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=cli_env())
+    loaded = set(ast.literal_eval(done.stdout))
+    assert not loaded & {"httpx", "pydantic", "pydantic_settings", "apsw", "sqlbatch", "rich"}, loaded

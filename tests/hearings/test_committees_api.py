@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import query
 
 import sqlbatch
 from adapters.hearings.api_source import api_records
@@ -16,11 +15,8 @@ from adapters.hearings.committees import CommitteeSeeding, load_bundled_committe
 from adapters.hearings.sources import CongressClient
 from adapters.hearings.sources.payloads import committee_row
 from adapters.hearings.updater import UpdateOptions, prepare_database, run_update
-
-try:  # tests/ as a package, or rootdir-relative imports
-    from .http_fixture import FakeCongressApi
-except ImportError:  # pragma: no cover
-    from http_fixture import FakeCongressApi
+from tests.support.db import query
+from tests.support.http_api import FakeCongressApi
 
 KEY = "test-key-123"
 RETIRED = "hsso00"  # answered isCurrent false

@@ -18,18 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import reopen, update, write_ndjson
-from data_support import DOCS, DOCUMENTED, VIDEO_URL, full_payload, lean_documented
 
 from adapters.hearings.sources import CongressClient, RawRecord, read_path
 from adapters.hearings.store import read_meeting_state
+from tests.support.data import write_ndjson
+from tests.support.db import STRATEGIES, reopen
+from tests.support.hearings import update
+from tests.support.http_api import FakeCongressApi
+from tests.support.live_shape import DOCS, DOCUMENTED, VIDEO_URL, full_payload, lean_documented
 
-try:  # tests/ as a package, or rootdir-relative imports
-    from .http_fixture import FakeCongressApi
-except ImportError:  # pragma: no cover
-    from http_fixture import FakeCongressApi
-
-STRATEGIES = ("memory", "savepoint", "session")
 KEY = "test-key-123"
 # -- the three sources ----------------------------------------------------------------------
 

@@ -17,11 +17,7 @@ from hypothesis import strategies as st
 
 from adapters.hearings.sources import ApiRateLimited, CongressClient, RateLimiter, read_sample
 from adapters.hearings.sources.ratelimit import RateLimitWaitExceeded
-
-try:
-    from .http_fixture import FakeCongressApi
-except ImportError:
-    from http_fixture import FakeCongressApi
+from tests.support.http_api import FakeCongressApi
 
 KEY = "rate-key-0b7c41"
 

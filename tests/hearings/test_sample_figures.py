@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import query, records_of, update
 
 from adapters.hearings.witness_type import WITNESS_TYPES, witness_type
+from tests.support.data import records_of
+from tests.support.db import query
+from tests.support.hearings import update
 
 _CITATION = re.compile(
     r"\b(H\.\s?Con\.\s?Res\.|S\.\s?Con\.\s?Res\.|H\.\s?J\.\s?Res\.|S\.\s?J\.\s?Res\.|H\.\s?Res\.|S\.\s?Res\.|H\.\s?R\.|S\.)"

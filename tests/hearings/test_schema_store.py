@@ -11,7 +11,6 @@ from typing import Any
 
 import apsw
 import pytest
-from data_support import meetings_whose_witness_type_changes
 
 from adapters.hearings import store
 from adapters.hearings.committees import load_bundled_committees, seed_committees
@@ -19,6 +18,7 @@ from adapters.hearings.mapping import meeting_rows
 from adapters.hearings.models import RecordInvalid, parse_meeting
 from adapters.hearings.schema import SchemaMismatch, ensure_schema, is_hearings_schema
 from adapters.hearings.store import UnknownCommittee, read_meeting_state, write_meeting
+from tests.support.hearings import meetings_whose_witness_type_changes
 
 Dump = Callable[[apsw.Connection], dict[str, list[tuple[Any, ...]]]]
 Writer = Callable[[apsw.Connection, dict[str, Any]], str]

@@ -14,14 +14,15 @@ from typing import Any
 
 import apsw
 import pytest
-from cli_support import query, records_of, reopen, update
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.hearings.mapping import clean_name, witness_key
 from adapters.hearings.store import read_meeting_state
+from tests.support.data import records_of
+from tests.support.db import STRATEGIES, query, reopen
+from tests.support.hearings import update
 
-STRATEGIES = ("memory", "savepoint", "session")
 SENTINEL = "2000-01-01 00:00:00"
 NEW_WITNESS = {"name": "Dr. Jane Q. Newperson", "position": "Director", "organization": "Example Institute"}
 ROOM = {"room": "2154", "building": "Rayburn House Office Building"}

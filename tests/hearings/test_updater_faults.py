@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import FaultFile, dump_data, make_fault_file, quarantine_rows, query, update, write_ndjson
 
 from adapters.hearings.sources import read_path
-
-STRATEGIES = ("memory", "savepoint", "session")
+from tests.support.data import write_ndjson
+from tests.support.db import STRATEGIES, query
+from tests.support.hearings import FaultFile, dump_data, make_fault_file, quarantine_rows, update
 
 
 @pytest.fixture

@@ -11,13 +11,11 @@ from typing import Any
 
 import apsw
 import pytest
-from cli_support import counts, dump_data, integrity, query, schema_shape, update
-from data_support import meetings_whose_witness_type_changes
 
 from adapters.hearings.mapping import witness_key
 from adapters.hearings.sources import read_sample
-
-STRATEGIES = ("memory", "savepoint", "session")
+from tests.support.db import STRATEGIES, integrity, query
+from tests.support.hearings import counts, dump_data, meetings_whose_witness_type_changes, schema_shape, update
 
 # The three real meetings whose payload lists every witness twice: the earlier system stored
 # two witness rows and two appearances per person; the updater deduplicates them, so these

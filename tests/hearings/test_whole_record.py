@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import query, records_of, reopen, update, write_ndjson
-from data_support import DOCUMENTED, VIDEO_URL, full_payload
 
 import sqlbatch
 from adapters.hearings.sources import read_path
 from adapters.hearings.store import read_meeting_state
 from sqlbatch import revert
-
-STRATEGIES = ("memory", "savepoint", "session")
+from tests.support.data import records_of, write_ndjson
+from tests.support.db import STRATEGIES, query, reopen
+from tests.support.hearings import update
+from tests.support.live_shape import DOCUMENTED, VIDEO_URL, full_payload
 
 
 def _state(path: Path, event_id: str) -> dict[str, Any] | None:

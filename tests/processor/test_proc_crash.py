@@ -15,14 +15,15 @@ import time
 from pathlib import Path
 
 import pytest
-import test_proc_support as S
 
-HERE = Path(__file__).parent
+from tests.support import processor as S
+
+HERE = Path(__file__).parents[2]  # the repository: the writer imports tests.support
 
 WRITER = textwrap.dedent("""
     import os, sys, time
     sys.path.insert(0, {here!r})
-    import test_proc_support as S
+    from tests.support import processor as S
     path, strategy, interval, progress_file = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
     done = [0]
 

@@ -6,11 +6,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
-import test_proc_support as S
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sqlbatch
+from tests.support import processor as S
 
 QUARANTINE_COLS = "record_key, payload, rule, field, reason, batch_no, attempts, status"
 COUNTS = (

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import test_proc_support as S
 
 import sqlbatch
 from sqlbatch import Issue
+from tests.support import processor as S
 
 
 @pytest.fixture

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_proc_support import (
+
+import sqlbatch
+from sqlbatch import Issue
+from tests.support.processor import (
     INTERVALS,
     STRATEGIES,
     assert_records_stored,
@@ -25,9 +28,6 @@ from test_proc_support import (
     records,
     run,
 )
-
-import sqlbatch
-from sqlbatch import Issue
 
 
 @pytest.fixture

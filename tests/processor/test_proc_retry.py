@@ -9,9 +9,9 @@ from pathlib import Path
 
 import apsw
 import pytest
-import test_proc_support as S
 
 import sqlbatch
+from tests.support import processor as S
 
 CROSS = pytest.mark.parametrize("strategy", S.STRATEGIES)
 INTERVAL = pytest.mark.parametrize("interval", S.INTERVALS, ids=["commit-each", "grouped"])

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pydantic
 import pytest
-import test_proc_support as S
 
 import sqlbatch
 from sqlbatch import BlastRadius, Check, ForeignKeysTouched, Issue, PydanticRecord, UniqueInBatch
+from tests.support import processor as S
 
 CROSS = pytest.mark.parametrize("strategy", S.STRATEGIES)
 

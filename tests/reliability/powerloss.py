@@ -203,16 +203,17 @@ def main(argv: list[str]) -> int:
     """``hearings-update ARGV`` with this VFS as the default (and ``POWERLOSS_SYNCHRONOUS``)."""
     install_from_env()
     import adapters.hearings.cli as cli
+    import adapters.hearings.cli_actions as actions
 
     synchronous = os.environ.get("POWERLOSS_SYNCHRONOUS")
-    opened = cli.connect
+    opened = actions.connect
 
     def connect(*args: Any, **kwargs: Any) -> Any:
         if synchronous:
             kwargs["synchronous"] = synchronous
         return opened(*args, **kwargs)
 
-    cli.connect = connect  # type: ignore[assignment]
+    actions.connect = connect  # type: ignore[assignment]
     return cli.main(argv)
 
 

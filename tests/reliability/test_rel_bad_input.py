@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import rel_support as R
-from cli_support import quarantine_rows, query, run_cli, update
 
 from adapters.hearings.rules import RuleConfig
 from adapters.hearings.sources import read_path
+from tests.support import reliability as R
+from tests.support.cli import run_cli
+from tests.support.data import load_meetings, write_ndjson
+from tests.support.db import query
+from tests.support.hearings import counts, quarantine_rows, update
 
 BAD_ID = "7000001"
 Line = dict[str, Any] | str | bytes
@@ -107,7 +110,7 @@ CATALOGUE: dict[str, tuple[Callable[[dict[str, Any]], Line], str, str | None, bo
 @pytest.fixture(scope="module")
 def bases() -> list[dict[str, Any]]:
     """Five real meetings with a title, a date and witnesses: one to spoil, four neighbours."""
-    return [m for m in R.load_meetings() if m["title"] and m["date"] and m["witnesses"]][:5]
+    return [m for m in load_meetings() if m["title"] and m["date"] and m["witnesses"]][:5]
 
 
 def _neighbours(bases: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -120,7 +123,7 @@ def test_bad_record_is_quarantined_and_neighbours_commit(
 ) -> None:
     build, rule, field, by_position = CATALOGUE[kind]
     good = _neighbours(bases)
-    source = R.write_lines(tmp_path / "in.ndjson", [good[0], good[1], build(bases[0]), good[2], good[3]])
+    source = write_ndjson(tmp_path / "in.ndjson", [good[0], good[1], build(bases[0]), good[2], good[3]])
     db = tmp_path / "h.db"
     result = update(db, read_path(source))
     key = "#3" if by_position else BAD_ID
@@ -138,14 +141,14 @@ def test_duplicate_event_id_with_conflicting_content_keeps_the_first(
     good = _neighbours(bases)
     first = _meeting(bases[0])
     second = _meeting(bases[0], title="A different title for the same eventId")
-    source = R.write_lines(tmp_path / "in.ndjson", [good[0], first, good[1], second, good[2]])
+    source = write_ndjson(tmp_path / "in.ndjson", [good[0], first, good[1], second, good[2]])
     db = tmp_path / "h.db"
     update(db, read_path(source), batch_size=2)  # the two copies land in different batches
     ((status, rule, field, reason),) = quarantine_rows(db).values()
     assert (status, rule, field) == ("quarantined", "duplicate_key", "eventId") and "#4" in reason
     assert query(db, "SELECT title FROM hearings WHERE event_id = ?", (BAD_ID,)) == [(first["title"],)]
     R.assert_sound(db, {m["eventId"]: m for m in [*good, first]})
-    assert R.data_counts(db)["hearings"] == 4
+    assert counts(db)["hearings"] == 4
 
 
 def test_duplicate_event_id_with_the_same_content_is_a_harmless_repeat(
@@ -153,7 +156,7 @@ def test_duplicate_event_id_with_the_same_content_is_a_harmless_repeat(
 ) -> None:
     good = _neighbours(bases)
     first = _meeting(bases[0])
-    source = R.write_lines(tmp_path / "in.ndjson", [good[0], first, good[1], copy.deepcopy(first), good[2]])
+    source = write_ndjson(tmp_path / "in.ndjson", [good[0], first, good[1], copy.deepcopy(first), good[2]])
     db = tmp_path / "h.db"
     result = update(db, read_path(source), batch_size=2)
     assert quarantine_rows(db) == {}
@@ -164,7 +167,7 @@ def test_duplicate_event_id_with_the_same_content_is_a_harmless_repeat(
 
 def test_oversized_title_beyond_the_configured_limit(tmp_path: Path, bases: list[dict[str, Any]]) -> None:
     good = _neighbours(bases)
-    source = R.write_lines(tmp_path / "in.ndjson", [good[0], _meeting(bases[0], title="x" * 2_000_000), good[1]])
+    source = write_ndjson(tmp_path / "in.ndjson", [good[0], _meeting(bases[0], title="x" * 2_000_000), good[1]])
     db = tmp_path / "h.db"
     update(db, read_path(source), rules=RuleConfig(title_max_length=1000))
     assert {k: v[1:3] for k, v in quarantine_rows(db).items()} == {BAD_ID: ("title_length", "title")}
@@ -185,7 +188,7 @@ def test_sql_looking_text_is_stored_verbatim_through_the_cli(tmp_path: Path, bas
         for i, title in enumerate(SQL_TITLES)
     ]
     meetings[0]["witnesses"][0]["organization"] = "Acme'; DROP TABLE witnesses; --"
-    source = R.write_lines(tmp_path / "in.ndjson", meetings)
+    source = write_ndjson(tmp_path / "in.ndjson", meetings)
     db = tmp_path / "h.db"
     proc = run_cli("run", "--db", db, "--source", source, "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -218,7 +221,7 @@ def test_whole_catalogue_in_one_file_through_the_cli(tmp_path: Path, bases: list
         key = f"#{len(lines) + 1}" if by_position else str(7_100_000 + n)
         lines.append(line)
         expected[key] = (rule, field)
-    source = R.write_lines(tmp_path / "all.ndjson", lines)
+    source = write_ndjson(tmp_path / "all.ndjson", lines)
     db = tmp_path / "h.db"
     proc = run_cli("run", "--db", db, "--source", source, "--batch-size", "8", "--json", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import rel_support as R
-from cli_support import CLI, cli_env, query, run_cli
 
 import sqlbatch
 from sqlbatch import FileLease, LeaseUnavailable, NoLease, Processor, RunLocked
+from tests.support import reliability as R
+from tests.support.cli import CLI, cli_env, run_cli, run_process
+from tests.support.db import query
 
 RECORDS, FIRST, BATCH = 30, 20, 10
 
@@ -160,7 +161,7 @@ def test_a_second_run_gives_up_after_run_lock_timeout_with_one_line(
     db = tmp_path / "h.db"
     holder = _holder_started(db, feed, lines, tmp_path)
     t0 = time.monotonic()
-    refused = run_cli(
+    refused = run_process(
         "run", "--db", db, "--source", "sample", "--json", cwd=tmp_path, env=cli_env(RUN_LOCK_TIMEOUT="1")
     )
     took = time.monotonic() - t0

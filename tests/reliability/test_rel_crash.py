@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import rel_support as R
-from cli_support import CLI, cli_env, query
+
+from tests.support import reliability as R
+from tests.support.cli import CLI, cli_env
+from tests.support.data import write_ndjson
+from tests.support.db import query
 
 RECORDS = 20_000
 BAD_EVERY = 397  # one bad chamber every 397 records: 51 batches bisect
@@ -36,7 +39,7 @@ def _big_input(directory: Path, meetings: list[dict[str, Any]]) -> tuple[Path, d
         payloads[meeting["eventId"]] = meeting
         positions[i + 1] = None if bad else meeting["eventId"]
         lines.append({"committeeMeeting": meeting})
-    return R.write_lines(directory / "big.ndjson", lines), payloads, positions
+    return write_ndjson(directory / "big.ndjson", lines), payloads, positions
 
 
 def _start(db: Path, source: Path, cwd: Path) -> subprocess.Popen[str]:

@@ -17,15 +17,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import rel_support as R
-from cli_support import cli_env, query, run_cli
+
+from tests.support import reliability as R
+from tests.support.cli import cli_env, run_cli, run_process
+from tests.support.data import load_meetings
+from tests.support.db import query
 
 # The real CLI, with every connection it opens limited to ``pages`` pages (0 = no limit).
 LIMITED_CLI = textwrap.dedent("""
     import sys
     import adapters.hearings.cli as cli
+    import adapters.hearings.cli_actions as actions
     pages = int(sys.argv[1])
-    opened = cli.connect
+    opened = actions.connect
 
     def connect(*args, **kwargs):
         conn = opened(*args, **kwargs)
@@ -33,13 +37,13 @@ LIMITED_CLI = textwrap.dedent("""
             conn.execute(f"PRAGMA max_page_count = {pages}")
         return conn
 
-    cli.connect = connect
+    actions.connect = connect
     sys.exit(cli.main(sys.argv[2:]))
 """)
 
 
 def _payloads() -> tuple[dict[str, object], dict[int, str | None]]:
-    meetings = R.load_meetings()
+    meetings = load_meetings()
     return {m["eventId"]: m for m in meetings}, {i: m["eventId"] for i, m in enumerate(meetings, start=1)}
 
 
@@ -92,9 +96,9 @@ def _reference(tmp_path: Path) -> dict[str, list[tuple[object, ...]]]:
 
 def test_full_tmpfs_stops_cleanly_and_a_rerun_completes(tmp_path: Path, small_fs: Path) -> None:
     db = small_fs / "hearings.db"
-    kept = _check_abort(run_cli("run", "--db", db, "--json", cwd=tmp_path), db)
+    kept = _check_abort(run_process("run", "--db", db, "--json", cwd=tmp_path), db)
     subprocess.run(["mount", "-o", "remount,size=64m", str(small_fs)], check=True)  # space freed
-    again = run_cli("run", "--db", db, "--json", cwd=tmp_path)
+    again = run_process("run", "--db", db, "--json", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["status"] == "completed"
     payloads, positions = _payloads()

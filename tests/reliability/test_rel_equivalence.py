@@ -1,4 +1,5 @@
-"""Scenario 8: strategies are interchangeable under faults (DESIGN §3.7), property-based.
+"""Scenario 8: strategies are interchangeable under faults (memory, savepoint and session leave
+byte-identical data, quarantine and counts for the same input), property-based.
 
 Hypothesis draws an update of real meetings with faults mixed in (bad enums, unknown
 committees, impossible dates, broken lines, non-objects, conflicting duplicates, control
@@ -15,14 +16,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import rel_support as R
-from cli_support import query, update
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.hearings.sources import read_path
+from tests.support import reliability as R
+from tests.support.data import load_meetings, write_ndjson
+from tests.support.db import STRATEGIES, query
+from tests.support.hearings import update
 
-STRATEGIES = ("memory", "savepoint", "session")
 COUNTS = (
     "records_total",
     "records_committed",
@@ -33,7 +35,7 @@ COUNTS = (
     "batch_count",
     "batches_failed",
 )
-_USABLE = [m for m in R.load_meetings() if m["title"] and m["date"]]
+_USABLE = [m for m in load_meetings() if m["title"] and m["date"]]
 MEETINGS = _USABLE[:120]
 FIRST = _USABLE[120]  # every update file starts with it: a file whose first line is '[' is a JSON array
 
@@ -91,8 +93,8 @@ def test_strategies_leave_the_same_data_under_faults(scenario: dict[str, Any]) -
     outcomes = {}
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        earlier = R.write_lines(directory / "earlier.ndjson", [MEETINGS[i] for i in scenario["earlier"]])
-        source = R.write_lines(directory / "update.ndjson", scenario["lines"])
+        earlier = write_ndjson(directory / "earlier.ndjson", [MEETINGS[i] for i in scenario["earlier"]])
+        source = write_ndjson(directory / "update.ndjson", scenario["lines"])
         for strategy in STRATEGIES:
             db = directory / f"{strategy}.db"
             update(db, read_path(earlier), strategy=strategy)

@@ -20,9 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_support import run_cli, run_json
 
-STRATEGIES = ["memory", "savepoint", "session"]
+from tests.support.cli import run_cli, run_json
+from tests.support.db import STRATEGIES
+
 EARLIER_DB = Path("/work/shared/data/congress-119/hearings-119-until-2025-08-31.db")
 _CANDIDATES = (Path(__file__).resolve().parents[3] / "shared" / "data" / "congress-119" / EARLIER_DB.name, EARLIER_DB)
 

@@ -1,7 +1,7 @@
 """Scenario 4: a flaky Congress.gov API, served by a real local HTTP server.
 
 ``hearings-update run --source api`` runs as a child process against ``FakeCongressApi``
-(tests/hearings/http_fixture.py) through ``CONGRESS_API_BASE_URL``. Transient faults (429 with
+(tests/support/http_api.py) through ``CONGRESS_API_BASE_URL``. Transient faults (429 with
 ``Retry-After``, 500/502/503, truncated bodies, a timeout) are retried; a record whose payload
 is bad (invalid JSON, an HTML page, a wrong shape, a 404) is quarantined by its eventId; an API
 that stays down ends the run with exit 3 and leaves no partial meeting.
@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import rel_support as R
-from cli_support import cli_env, quarantine_rows, run_cli, update
-from http_fixture import FakeCongressApi, Reply, html, raw, slow, status, truncated
 
 from adapters.hearings.sources import CongressClient, HttpRetry
 from adapters.hearings.sources.payloads import listing_order
+from tests.support import reliability as R
+from tests.support.cli import cli_env, run_cli
+from tests.support.hearings import quarantine_rows, update
+from tests.support.http_api import FakeCongressApi, Reply, html, raw, slow, status, truncated
 
 KEY = "rel-test-key-7f3a9c"
 LIST = "/committee-meeting/119"

@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import rel_support as R
-from cli_support import CLI, cli_env
+
+from tests.support import reliability as R
+from tests.support.cli import CLI, cli_env
+from tests.support.data import load_meetings, write_ndjson
+from tests.support.hearings import counts
 
 # Waits until ``hearings`` has at least ``min_rows`` rows, then holds the write lock ``hold`` s.
 HOLDER = textwrap.dedent("""
@@ -67,9 +70,9 @@ READER = textwrap.dedent("""
 
 
 def _input(tmp_path: Path, count: int) -> tuple[Path, dict[str, Any], dict[int, str | None]]:
-    meetings = R.load_meetings()
+    meetings = load_meetings()
     chosen = [{**meetings[i % len(meetings)], "eventId": str(800_000 + i)} for i in range(count)]
-    path = R.write_lines(tmp_path / "input.ndjson", [{"committeeMeeting": m} for m in chosen])
+    path = write_ndjson(tmp_path / "input.ndjson", [{"committeeMeeting": m} for m in chosen])
     return path, {m["eventId"]: m for m in chosen}, {i: m["eventId"] for i, m in enumerate(chosen, start=1)}
 
 
@@ -124,7 +127,7 @@ def test_lock_beyond_the_retry_budget_exits_3_and_keeps_committed_batches(tmp_pa
     out, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
     R.assert_sound(db, payloads, positions=positions)
-    assert R.data_counts(db)["hearings"] == 6000
+    assert counts(db)["hearings"] == 6000
     R.record_figures("locks_budget", {"committed_before_abort": figures["hearings"]})
 
 

@@ -30,13 +30,14 @@ from typing import Any
 import apsw
 import powerloss
 import pytest
-import rel_support as R
-from cli_support import SETTINGS_VARS, cli_env, query
 
 from adapters.hearings import cli
+from tests.support import reliability as R
+from tests.support.cli import SETTINGS_VARS, cli_env
+from tests.support.data import load_meetings
+from tests.support.db import STRATEGIES, query
 
 POWERLOSS = Path(powerloss.__file__)
-STRATEGIES = ("memory", "savepoint", "session")
 BATCH = "25"  # 47 batches of the 1,168 bundled meetings: many commits to cut between
 SEED = 20261202
 EARLIER_DB = "hearings-119-until-2025-08-31.db"
@@ -125,7 +126,7 @@ def _make_base(name: str, source_db: Path | None, tmp: Path, meetings: list[dict
 @pytest.fixture(scope="module")
 def bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Base]:
     tmp = tmp_path_factory.mktemp("power")
-    meetings = R.load_meetings()
+    meetings = load_meetings()
     out = {"new": _make_base("new", None, tmp, meetings)}
     earlier = next((d / EARLIER_DB for d in _SHARED if (d / EARLIER_DB).is_file()), None)
     if earlier is not None:

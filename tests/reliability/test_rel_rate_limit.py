@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import rel_support as R
-from cli_support import cli_env, query, run_cli
-from http_fixture import FakeCongressApi
 
 import sqlbatch
 from adapters.hearings.committees import seed_committees
 from adapters.hearings.updater import prepare_database
+from tests.support import reliability as R
+from tests.support.cli import cli_env, run_cli
+from tests.support.db import query
+from tests.support.http_api import FakeCongressApi
 
 KEY = "rel-rate-key-93ab"
 MEETINGS = 20

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import rel_support as R
-from cli_support import cli_env, quarantine_rows, query, run_cli
-from http_fixture import FakeCongressApi, status
 
 from adapters.hearings.sources.payloads import listing_order
+from tests.support import reliability as R
+from tests.support.cli import cli_env, run_cli
+from tests.support.db import query
+from tests.support.hearings import quarantine_rows
+from tests.support.http_api import FakeCongressApi, status
 
 KEY = "rel-fetch-key-5d1e"
 LIST = "/committee-meeting/119"

@@ -15,8 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import rel_support as R
-from cli_support import cli_env, query, run_cli
+
+from tests.support import reliability as R
+from tests.support.cli import cli_env, run_cli
+from tests.support.data import load_meetings, write_ndjson
+from tests.support.db import query
 
 BAD_ENV = [
     ("ENABLE_BATCH_PROCESSING", "maybe"),
@@ -78,7 +81,7 @@ def _one_error_line(proc: subprocess.CompletedProcess[str], *pieces: str) -> str
 
 
 def _source(tmp_path: Path) -> Path:
-    return R.write_lines(tmp_path / "in.ndjson", [{"committeeMeeting": {**R.load_meetings()[0], "eventId": "1"}}])
+    return write_ndjson(tmp_path / "in.ndjson", [{"committeeMeeting": {**load_meetings()[0], "eventId": "1"}}])
 
 
 @pytest.mark.parametrize(("name", "value"), BAD_ENV, ids=[f"{n}={v}" for n, v in BAD_ENV])

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import revert_support as rs
+
+from tests.support import revert as rs
 
 
 @pytest.fixture(scope="session")

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import revert_support as rs
-from generic_schema import apply, build, ops, snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sqlbatch
 from sqlbatch.audit import run_changes, summarize
+from tests.support import revert as rs
+from tests.support.generic_schema import apply, build, ops, snapshot
 
 
 def report(changes: list[Any]) -> dict[str, Any]:

@@ -1,6 +1,8 @@
-"""``hearings-update revert`` / ``status RUN_ID`` / ``run --dry-run`` in real subprocesses.
+"""``hearings-update revert`` / ``status RUN_ID`` / ``run --dry-run`` from the command line.
 
-Each command is its own process: a revert can only use the before-images the journal holds.
+The first test runs each command as its own process: a revert can only use the before-images
+the journal holds. The others run in-process (click's runner), each command on a connection
+of its own, checked through a second one.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import revert_support as rs
+from tests.support import revert as rs
+from tests.support.cli import process_json, run_process
 
 
 def test_run_refuse_revert_and_revert_the_revert_in_separate_processes(
@@ -19,31 +22,31 @@ def test_run_refuse_revert_and_revert_the_revert_in_separate_processes(
     db = str(tmp_path / "h.db")
     a = rs.write_ndjson(tmp_path / "a.ndjson", payloads[: rs.RUN_A])
     b = rs.write_ndjson(tmp_path / "b.ndjson", rs.run_b_payloads(payloads)[0])
-    code, run_a = rs.cli_json("run", "--db", db, "--source", str(a), "--quiet")
+    code, run_a = process_json("run", "--db", db, "--source", str(a), "--quiet")
     assert code == 0 and run_a["records_added"] == rs.RUN_A
     after_a = rs.natural_snapshot(Path(db))
-    code, run_b = rs.cli_json("run", "--db", db, "--source", str(b), "--quiet")
+    code, run_b = process_json("run", "--db", db, "--source", str(b), "--quiet")
     assert code == 0 and run_b["records_updated"] > 0 and run_b["records_added"] == rs.NEW_IN_B
     after_b = rs.natural_snapshot(Path(db))
     a_id, b_id = str(run_a["run_id"]), str(run_b["run_id"])
 
     untouched = rs.exact_snapshot(Path(db), journal=True)
-    code, refused = rs.cli_json("revert", "--db", db, a_id)
+    code, refused = process_json("revert", "--db", db, a_id)
     assert code == 1 and refused["status"] == "refused" and refused["later_runs"] == [run_b["run_id"]]
     assert refused["conflicts"] and all(
         set(c) == {"table", "key", "before", "after", "current", "later_run"} for c in refused["conflicts"]
     )
     canceled = [c for c in refused["conflicts"] if c["table"] == "hearings" and c["current"]["status"] == "Canceled"]
     assert canceled and all(c["after"]["status"] == "Scheduled" and c["before"] is None for c in canceled)
-    human = rs.cli("revert", "--db", db, a_id)
+    human = run_process("revert", "--db", db, a_id)
     assert human.returncode == 1 and f"revert run {b_id} first" in human.stdout
     assert "recorded after the run" in human.stdout and "now:" in human.stdout
     assert rs.exact_snapshot(Path(db), journal=True) == untouched
 
-    code, reverted = rs.cli_json("revert", "--db", db, b_id)
+    code, reverted = process_json("revert", "--db", db, b_id)
     assert code == 0 and reverted["status"] == "reverted" and reverted["reverted_run"] == run_b["run_id"]
     assert rs.natural_snapshot(Path(db)) == after_a
-    code, again = rs.cli_json("revert", "--db", db, str(reverted["revert_run"]))
+    code, again = process_json("revert", "--db", db, str(reverted["revert_run"]))
     assert code == 0 and again["status"] == "reverted"
     assert rs.natural_snapshot(Path(db)) == after_b
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import revert_support as rs
 
 import sqlbatch
 from adapters.hearings.updater import prepare_database
 from sqlbatch import RevertError, RevertRefused, RevertResult, revert
+from tests.support import revert as rs
 
 #: Every table run B changes (so "equal after revert" is not vacuous).
 B_TOUCHES = (
@@ -183,7 +183,7 @@ def test_unknown_run_and_run_without_changes(make_ab: Callable[..., rs.AB], payl
         do_revert(ab.path, same.run_id)
 
 
-EARLIER_DB = rs.earlier_db()
+EARLIER_DB = rs.find_earlier_db()
 
 
 @pytest.mark.skipif(EARLIER_DB is None, reason="the real earlier database is not available")

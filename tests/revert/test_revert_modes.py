@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import revert_support as rs
-from generic_schema import apply, build, snapshot
 
 import sqlbatch
 from sqlbatch import Issue, RevertRefused, revert
+from tests.support import revert as rs
+from tests.support.generic_schema import apply, build, snapshot
 
 
 @pytest.mark.parametrize(

@@ -14,13 +14,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import revert_support as rs
-from generic_schema import apply, build, ops, snapshot
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import sqlbatch
 from sqlbatch import RevertError, revert
+from tests.support import revert as rs
+from tests.support.generic_schema import apply, build, ops, snapshot
 
 runs = st.lists(
     st.tuples(st.sampled_from(rs.STRATEGIES), st.integers(1, 4), st.lists(ops, min_size=1, max_size=8)),

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import revert_support as rs
 
 import sqlbatch
 from sqlbatch import RevertError, revert
+from tests.support import revert as rs
 
 
 def age(path: Path, run_id: int, days: float) -> None:

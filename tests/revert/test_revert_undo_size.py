@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import revert_support as rs
+
+from tests.support import revert as rs
 
 BOUND_BYTES_PER_MEETING = 1024
 

@@ -1,67 +1,53 @@
-"""Shared helpers of the revert tests: real meetings, run A / run B inputs, natural-key snapshots.
+"""The revert tests' run A / run B inputs and natural-key snapshots.
 
-Not a test module (it holds no tests). Every check goes through a *second*, plain
+Every check goes through a *second*, plain
 :class:`apsw.Connection` opened after the updater's connection is closed.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import apsw
 
-import sqlbatch
-from adapters.hearings.sources.record import RawRecord
-from adapters.hearings.updater import UpdateOptions, prepare_database, run_update
 from sqlbatch import RunResult
 
-STRATEGIES = ("memory", "savepoint", "session")
+# What the revert tests call through this module, defined once elsewhere.
+from .cli import run_cli as cli
+from .cli import run_json as cli_json
+from .data import find_earlier_db
+from .data import load_meetings as real_payloads
+from .data import write_meetings as write_ndjson
+from .db import STRATEGIES, execute, query, reopen
+from .hearings import update
+
+__all__ = [
+    "AB",
+    "NATURAL",
+    "NEW_IN_B",
+    "RUN_A",
+    "STRATEGIES",
+    "cli",
+    "cli_json",
+    "counts_of",
+    "data_tables",
+    "find_earlier_db",
+    "exact_snapshot",
+    "execute",
+    "natural_snapshot",
+    "net_diff",
+    "query",
+    "real_payloads",
+    "run_b_payloads",
+    "update",
+    "write_ndjson",
+]
+
 RUN_A = 600  # the first meetings of the sample, run A
 NEW_IN_B = 80  # meetings after those, new in run B
-REPO = Path(__file__).resolve().parents[2]
-CLI = (sys.executable, "-m", "adapters.hearings.cli")
-
-
-def earlier_db() -> Path | None:
-    """The real earlier database in ../shared (read only: tests copy it), when available."""
-    for folder in (REPO.parent / "shared" / "data" / "congress-119", Path("/work/shared/data/congress-119")):
-        if (folder / "hearings-119-until-2025-08-31.db").is_file():
-            return folder / "hearings-119-until-2025-08-31.db"
-    return None
-
-
-def real_payloads() -> list[dict[str, Any]]:
-    """The 1,168 real meetings (inner objects) from the package's bundled copy, a fresh copy."""
-    text = resources.files("adapters.hearings").joinpath("data", "meetings.ndjson").read_text("utf-8")
-    return [json.loads(line)["committeeMeeting"] for line in text.splitlines() if line.strip()]
-
-
-def records(payloads: Iterable[dict[str, Any]]) -> list[RawRecord]:
-    return [RawRecord(i, copy.deepcopy(p)) for i, p in enumerate(payloads, 1)]
-
-
-def write_ndjson(path: Path, payloads: Iterable[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps({"committeeMeeting": p}) + "\n" for p in payloads), "utf-8")
-    return path
-
-
-def update(path: Path, payloads: Iterable[dict[str, Any]], strategy: str = "memory", **options: Any) -> RunResult:
-    """One real hearings update of ``payloads`` into the database file at ``path``."""
-    conn = sqlbatch.connect(path)
-    try:
-        prepare_database(conn)
-        return run_update(conn, records(payloads), UpdateOptions(strategy=strategy, **options), source="test")
-    finally:
-        conn.close()
 
 
 def _bump(payload: dict[str, Any]) -> None:
@@ -164,7 +150,7 @@ def natural_snapshot(path: Path, *, timestamps: bool = True) -> dict[str, list[t
 
     ``timestamps=False`` leaves out ``created_at``/``updated_at`` (to compare with a database
     built at another time)."""
-    conn = apsw.Connection(os.fspath(path), flags=apsw.SQLITE_OPEN_READONLY)
+    conn = reopen(path)
     try:
         out = {}
         for table in data_tables(conn):
@@ -186,7 +172,7 @@ def natural_snapshot(path: Path, *, timestamps: bool = True) -> dict[str, list[t
 
 def exact_snapshot(path: Path, *, journal: bool = False) -> dict[str, list[tuple[Any, ...]]]:
     """Every data table (``journal``: the ``sqlbatch_*`` tables too) with rowids, ``sqlite_sequence`` excepted."""
-    conn = apsw.Connection(os.fspath(path), flags=apsw.SQLITE_OPEN_READONLY)
+    conn = reopen(path)
     try:
         names = [
             n
@@ -198,39 +184,6 @@ def exact_snapshot(path: Path, *, journal: bool = False) -> dict[str, list[tuple
         return {n: _rows(conn, f'SELECT rowid, * FROM "{n}"') for n in names}
     finally:
         conn.close()
-
-
-def query(path: Path, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-    conn = apsw.Connection(os.fspath(path), flags=apsw.SQLITE_OPEN_READONLY)
-    try:
-        return [tuple(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
-
-
-def execute(path: Path, sql: str, params: Any = ()) -> None:
-    """A change by hand: plain SQL through a plain connection, outside any run."""
-    conn = apsw.Connection(os.fspath(path))
-    try:
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute(sql, params)
-    finally:
-        conn.close()
-
-
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``hearings-update`` in a real subprocess."""
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("CONGRESS_API_KEY", None)
-    return subprocess.run(
-        [*CLI, *args], cwd=REPO, env=full_env, capture_output=True, text=True, timeout=120, check=False
-    )
-
-
-def cli_json(*args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-    done = cli(*args, "--json", env=env)
-    assert done.stdout.strip(), f"no JSON on stdout (exit {done.returncode}): {done.stderr}"
-    return done.returncode, json.loads(done.stdout)
 
 
 def net_diff(before: dict[str, list[tuple[Any, ...]]], after: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Shared helpers for the hearings updater and CLI integration tests: real files, real processes.
+"""Library runs of the hearings updater and what they leave in the hearings tables.
 
 Every check here opens its own, new connection on the database file (after the run's
 connection is closed), so what is asserted is what was committed to disk.
@@ -7,42 +7,17 @@ connection is closed), so what is asserted is what was committed to disk.
 from __future__ import annotations
 
 import copy
-import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import apsw
-
 import sqlbatch
-from adapters.hearings.sources import RawRecord
 from adapters.hearings.updater import UpdateOptions, prepare_database, run_update
+from adapters.hearings.witness_type import witness_type
 
-# The command, run as the installed package module (the same ``main`` as the console script).
-CLI = (sys.executable, "-m", "adapters.hearings.cli")
-
-# Settings variables (DESIGN §4) that would change a run if the caller's environment set them.
-SETTINGS_VARS = (
-    "ENABLE_BATCH_PROCESSING",
-    "TITLE_MAX_LENGTH",
-    "BATCH_SIZE",
-    "BATCH_VALIDATION_TIMEOUT",
-    "ROLLBACK_STRATEGY",
-    "ON_BATCH_FAILURE",
-    "COMMIT_INTERVAL_MS",
-    "MAX_RETRY_SECONDS",
-    "BACKUP_RETENTION",
-    "UNDO_RETENTION_DAYS",
-    "CONGRESS_API_KEY",
-    "CONGRESS_API_BASE_URL",
-    "RUN_LOCK_TIMEOUT",
-    "API_MAX_WAIT_SECONDS",
-    "API_RATE_WINDOW_SECONDS",
-)
+from .data import records_of, write_ndjson
+from .db import query, reopen
 
 # The tables the updater writes (the journal ``sqlbatch_*`` tables are not data).
 DATA_TABLES = (
@@ -56,82 +31,20 @@ DATA_TABLES = (
     "hearing_transcripts",
 )
 
-# The keys DESIGN §5 requires in ``run --json`` output, with their JSON types.
-REQUIRED_JSON_KEYS: dict[str, type | tuple[type, ...]] = {
-    "run_id": int,
-    "status": str,
-    "mode": str,
-    "strategy": str,
-    "batch_size": int,
-    "batch_count": int,
-    "batches_succeeded": int,
-    "batches_failed": int,
-    "records_total": int,
-    "records_added": int,
-    "records_updated": int,
-    "records_unchanged": int,
-    "records_quarantined": int,
-    "duration_s": (int, float),
-    "quarantined": list,
-}
-
 Dump = dict[str, list[tuple[Any, ...]]]
 
 
-def cli_env(**extra: str) -> dict[str, str]:
-    """The current environment without any settings variable, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS_VARS}
-    env.update(extra)
-    return env
-
-
-def run_cli(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``hearings-update ARGS`` in a child process (``cwd`` holds no ``.env``)."""
-    return subprocess.run(
-        [*CLI, *map(str, args)],
-        cwd=cwd,
-        env=env if env is not None else cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def run_json(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-    """Run with ``--json``; the exit code and the one JSON object printed on stdout."""
-    proc = run_cli(*args, "--json", cwd=cwd, env=env)
-    assert "Traceback" not in proc.stderr, proc.stderr
-    lines = [line for line in proc.stdout.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stdout
-    return proc.returncode, json.loads(lines[0])
-
-
-def records_of(payloads: Iterable[Any]) -> list[RawRecord]:
-    """Payloads as a source yields them (1-based positions)."""
-    return [RawRecord(i, p) for i, p in enumerate(payloads, start=1)]
-
-
-def update(path: Path, records: Iterable[RawRecord], **options: Any) -> sqlbatch.RunResult:
-    """One library run on ``path`` with its own connection, closed before returning."""
+def update(path: Path, records: Iterable[Any], strategy: str | None = None, **options: Any) -> sqlbatch.RunResult:
+    """One library run of ``records`` (RawRecords, or payloads: copied) on ``path`` with its own
+    connection, closed before returning."""
+    if strategy is not None:
+        options["strategy"] = strategy
     conn = sqlbatch.connect(path)
     try:
         prepare_database(conn)
-        return run_update(conn, records, UpdateOptions(**options), source="test")
+        return run_update(conn, records_of(records), UpdateOptions(**options), source="test")
     finally:
         conn.close()
-
-
-def write_ndjson(path: Path, lines: Sequence[dict[str, Any] | str]) -> Path:
-    """One line per item: a dict as JSON, a string as it is (blank or broken lines)."""
-    text = "".join((json.dumps(item) if isinstance(item, dict) else item) + "\n" for item in lines)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def reopen(path: Path) -> apsw.Connection:
-    """A fresh, read-only connection on the file."""
-    return apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
 
 
 def dump_data(path: Path) -> Dump:
@@ -155,14 +68,6 @@ def counts(path: Path) -> dict[str, int]:
         conn.close()
 
 
-def query(path: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    conn = reopen(path)
-    try:
-        return [tuple(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
-
-
 def schema_shape(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Each table's columns as ``PRAGMA table_info`` gives them (name, type, notnull, default, pk)."""
     conn = reopen(path)
@@ -171,11 +76,6 @@ def schema_shape(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         return {t: [tuple(r)[1:] for r in conn.execute(f'PRAGMA table_info("{t}")')] for t in tables}
     finally:
         conn.close()
-
-
-def integrity(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check`` rows."""
-    return query(path, "PRAGMA integrity_check"), query(path, "PRAGMA foreign_key_check")
 
 
 def quarantine_rows(path: Path) -> dict[str, tuple[Any, ...]]:
@@ -226,3 +126,22 @@ def make_fault_file(directory: Path, payloads: list[dict[str, Any]]) -> FaultFil
     fixed = [source[3], source[4], source[5]]
     pattern = [False] * 3 + [True] * 5 + [False] * 5
     return FaultFile(path, [p["eventId"] for p in good], bad, len(lines) - 1, fixed, pattern)
+
+
+def meetings_whose_witness_type_changes(conn: Any) -> set[str]:
+    """The stored meetings with an appearance whose ``witness_type`` the rule sets otherwise.
+
+    The earlier system typed every appearance by its own guess (anything unmatched
+    ``Private``); an update sets the rule's type where the rule places the witness and keeps
+    the stored one where it does not.
+    """
+    rows = conn.execute(
+        "SELECT h.event_id, w.organization, a.position, a.witness_type FROM witness_appearances a "
+        "JOIN witnesses w USING (witness_id) JOIN hearings h USING (hearing_id)"
+    )
+    changed = set()
+    for event_id, organization, position, stored in rows:
+        derived = witness_type(organization, position)
+        if derived is not None and derived != stored:
+            changed.add(event_id)
+    return changed

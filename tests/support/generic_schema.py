@@ -14,6 +14,8 @@ from typing import Any
 import apsw
 from hypothesis import strategies as st
 
+from .db import reopen
+
 SCHEMA = """
 CREATE TABLE parent(id INTEGER PRIMARY KEY, name TEXT CHECK (name IS NULL OR name != 'bad'), data BLOB, score REAL);
 CREATE TABLE child(
@@ -60,7 +62,7 @@ def build(path: Path) -> None:
 
 def snapshot(path: Path) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
     """The data tables (every column, rowids included) and the child AUTOINCREMENT counter."""
-    raw = apsw.Connection(os.fspath(path), flags=apsw.SQLITE_OPEN_READONLY)
+    raw = reopen(path)
     try:
         tables = {t: sorted((tuple(r) for r in raw.execute(f"SELECT * FROM {t}")), key=repr) for t in TABLES}
         seq = raw.execute("SELECT seq FROM sqlite_sequence WHERE name='child'").fetchall()

@@ -13,7 +13,9 @@ from typing import Any
 
 import apsw
 
-STRATEGIES = ("memory", "savepoint", "session")
+from .db import STRATEGIES as STRATEGIES  # the core tests use it through this module
+from .db import open_raw, reopen
+
 HOOK_STRATEGIES = ("memory", "savepoint")
 
 # A small schema that has every kind of table the strategies must handle.
@@ -55,16 +57,9 @@ DELETE FROM seqd WHERE id = 3;
 """
 
 
-def raw_open(path: str | os.PathLike[str]) -> apsw.Connection:
-    """A plain APSW connection with foreign keys on (as sqlbatch's connect() sets them)."""
-    raw = apsw.Connection(os.fspath(path))
-    raw.execute("PRAGMA foreign_keys=ON")
-    return raw
-
-
 def build(path: str | os.PathLike[str], schema: str = SCHEMA, seed: str = SEED) -> None:
     """Create ``path`` with ``schema`` and ``seed`` through plain APSW, in WAL mode."""
-    raw = raw_open(path)
+    raw = open_raw(path)
     try:
         raw.execute("PRAGMA journal_mode=WAL")
         raw.execute("BEGIN")
@@ -93,7 +88,7 @@ def dump_raw(raw: apsw.Connection) -> dict[str, list[tuple]]:
 
 def dump_file(path: str | os.PathLike[str]) -> dict[str, list[tuple]]:
     """The dump of ``path`` through a *second*, plain APSW connection."""
-    raw = apsw.Connection(os.fspath(path), flags=apsw.SQLITE_OPEN_READONLY)
+    raw = reopen(path)
     try:
         return dump_raw(raw)
     finally:
@@ -123,7 +118,7 @@ def apply_raw(path: str | os.PathLike[str], batches: Iterable[Iterable[Statement
 
     Used as the reference ("oracle") a committed unit of work must match.
     """
-    raw = raw_open(path)
+    raw = open_raw(path)
     try:
         for statements in batches:
             raw.execute("BEGIN IMMEDIATE")

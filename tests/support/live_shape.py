@@ -1,33 +1,10 @@
-"""Helpers for the tests of the data the API sends (issue 11): payloads in the documented live
-shape (LibraryOfCongress/api.congress.gov, ``Documentation/openapi.json``, the example response
-of ``GET /committee-meeting/118/house/115538``), and what the earlier database gains."""
+"""Payloads in the documented live shape the API sends (LibraryOfCongress/api.congress.gov,
+``Documentation/openapi.json``, the example response of ``GET /committee-meeting/118/house/115538``)."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
-
-from adapters.hearings.witness_type import witness_type
-
-
-def meetings_whose_witness_type_changes(conn: Any) -> set[str]:
-    """The stored meetings with an appearance whose ``witness_type`` the rule sets otherwise.
-
-    The earlier system typed every appearance by its own guess (anything unmatched
-    ``Private``); an update sets the rule's type where the rule places the witness and keeps
-    the stored one where it does not.
-    """
-    rows = conn.execute(
-        "SELECT h.event_id, w.organization, a.position, a.witness_type FROM witness_appearances a "
-        "JOIN witnesses w USING (witness_id) JOIN hearings h USING (hearing_id)"
-    )
-    changed = set()
-    for event_id, organization, position, stored in rows:
-        derived = witness_type(organization, position)
-        if derived is not None and derived != stored:
-            changed.add(event_id)
-    return changed
-
 
 VIDEO_URL = "https://www.congress.gov/committees/video/house-appropriations/hshm12/yv8VUIRAm7k"
 DOCS = "https://www.congress.gov/118/meeting/house/115538"

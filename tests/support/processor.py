@@ -1,7 +1,6 @@
-"""Shared schema, records, apply function and raw-SQLite oracles of the processor tests.
+"""Schema, records, apply function and raw-SQLite oracles of the processor tests.
 
-Not a test module of its own (it holds no tests); the other ``test_proc_*`` modules import
-it. Every check of the result goes through a *second*, plain :class:`apsw.Connection`
+Every check of the result goes through a *second*, plain :class:`apsw.Connection`
 opened after the processor's connection is closed: that is the independent truth.
 """
 
@@ -17,7 +16,10 @@ import apsw
 import sqlbatch
 from sqlbatch import RecordFailed
 
-STRATEGIES = ("memory", "savepoint", "session")
+from .db import STRATEGIES as STRATEGIES  # the processor tests use these through this module
+from .db import open_raw as open_raw
+from .db import query as query
+
 #: 0 = one durable commit per batch; a large value = every batch of the run in one commit group.
 INTERVALS = (0, 600_000)
 
@@ -146,20 +148,6 @@ def run(
 
 
 # -- oracles (plain APSW, second connection) ---------------------------------------------------
-def open_raw(path: Path) -> apsw.Connection:
-    raw = apsw.Connection(os.fspath(path))
-    raw.execute("PRAGMA foreign_keys=ON")
-    return raw
-
-
-def query(path: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    raw = open_raw(path)
-    try:
-        return [tuple(r) for r in raw.execute(sql, params)]
-    finally:
-        raw.close()
-
-
 def dump(path: Path, tables: Sequence[str] = DATA_TABLES) -> dict[str, list[tuple]]:
     """Every row of the data tables (and sqlite_sequence), sorted: the data as a value."""
     raw = open_raw(path)

@@ -10,16 +10,17 @@ batch's good records are stored, each stored hearing lies in some committed batc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from importlib import resources
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import apsw
-from cli_support import DATA_TABLES, reopen
 
 from adapters.hearings.mapping import meeting_rows
 from adapters.hearings.models import parse_meeting
+
+from .db import reopen
 
 # Natural keys of the data tables: surrogate ids (AUTOINCREMENT) are replaced by them.
 NATURAL_DUMP = {
@@ -41,11 +42,6 @@ NATURAL_DUMP = {
 }
 # Columns that record *when* a row was written, not what it holds.
 _CLOCK_COLUMNS = ("hearing_id", "created_at", "updated_at")
-
-
-def load_meetings() -> list[dict[str, Any]]:
-    text = resources.files("adapters.hearings").joinpath("data", "meetings.ndjson").read_text("utf-8")
-    return [json.loads(line)["committeeMeeting"] for line in text.splitlines() if line.strip()]
 
 
 def expected_shape(payload: Any) -> tuple[int, int] | None:
@@ -156,27 +152,8 @@ def _assert_journal(conn: apsw.Connection, stored: Mapping[str, Any], positions:
     return len(covered)
 
 
-def data_counts(path: Path) -> dict[str, int]:
-    conn = reopen(path)
-    try:
-        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in DATA_TABLES}
-    finally:
-        conn.close()
-
-
-def write_lines(path: Path, lines: Iterable[bytes | str | dict[str, Any]]) -> Path:
-    """NDJSON from dicts (as JSON), strings (as they are) or bytes (raw, invalid UTF-8 allowed)."""
-    with path.open("wb") as out:
-        for item in lines:
-            data = json.dumps(item).encode() if isinstance(item, dict) else item
-            out.write((data.encode("utf-8") if isinstance(data, str) else data) + b"\n")
-    return path
-
-
 def record_figures(name: str, figures: Mapping[str, Any]) -> None:
     """Append the scenario's figures to ``$RELIABILITY_FIGURES`` (a JSON-lines file) when set."""
-    import os
-
     target = os.environ.get("RELIABILITY_FIGURES")
     if target:
         with open(target, "a", encoding="utf-8") as out:
