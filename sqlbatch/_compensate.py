@@ -64,9 +64,13 @@ def compensate(
     errors = [i for i in issues if i.severity == "error"]
     wanted = [row for issue in errors for row in issue.rows]
     stored = _stored_batches(conn, run_id)
+    # batch 0 is the run's setup, not records: never compensated (a revert undoes it), but an
+    # error on rows it wrote is this run's, reported as such
+    setup = stored.pop(0, None)
     chosen = _implicated(stored, wanted, {i.record for i in errors if i.record})
     if not chosen:
-        return Compensation(remaining=issues)
+        ours = setup is not None and _implicated({0: setup}, wanted, set())
+        return Compensation(remaining=issues, traced=bool(ours))
     changes = [c for no in sorted(chosen) for c in stored[no][0]]
     backend = journal.backend
     backend.begin(conn)
@@ -89,8 +93,7 @@ def compensate(
 
 
 def _stored_batches(conn: Connection, run_id: int) -> dict[int, tuple[list[Change], list[str]]]:
-    # batch 0 is the run's setup, not records: it is never compensated (a revert undoes it)
-    rows = conn.raw.execute("SELECT batch_no, data, keys FROM sqlbatch_undo WHERE run_id=? AND batch_no>0", (run_id,))
+    rows = conn.raw.execute("SELECT batch_no, data, keys FROM sqlbatch_undo WHERE run_id=?", (run_id,))
     return {no: (decode(data), json.loads(keys) if keys else []) for no, data, keys in rows}
 
 

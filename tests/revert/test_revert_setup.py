@@ -99,3 +99,19 @@ def test_a_failing_setup_aborts_the_run_with_nothing_written(tmp_path: Path, mod
     assert rs.query(path, "SELECT count(*) FROM sqlbatch_batches") == [(0,)]
     assert rs.query(path, "SELECT count(*) FROM sqlbatch_undo") == [(0,)]
     assert rs.query(path, "SELECT status FROM sqlbatch_runs") == [("aborted",)]
+
+
+def test_an_error_on_a_row_the_setup_wrote_is_reported_not_compensated(tmp_path: Path) -> None:
+    path = tmp_path / "check.db"
+    build(path)
+
+    def seeded_is_wrong(conn: sqlbatch.Connection) -> list[sqlbatch.Issue]:
+        if conn.query_value("SELECT 1 FROM parent WHERE id=50"):
+            return [sqlbatch.Issue("no_seed", "parent 50 must not exist", rows=(("parent", {"id": 50}),))]
+        return []
+
+    result = _run(path, "batched", final_validators=[seeded_is_wrong])
+    assert result.status == "completed_with_errors"  # the run's own setup wrote it: an error
+    assert result.metrics.batches_compensated == 0 and not result.quarantined
+    assert [i.rule for i in result.warnings if i.severity == "error"] == ["no_seed"]
+    assert rs.query(path, "SELECT name FROM parent WHERE id=50") == [("seeded",)]  # left for a revert
