@@ -47,16 +47,10 @@ class _Day(click.ParamType):
 POSITIVE = click.IntRange(min=1)
 
 
-def _shared(*, run_id: str | None = None) -> Callable[[F], F]:
-    """``--db`` and ``--json``, which every command takes, and the command's RUN_ID argument."""
-
-    def decorate(command: F) -> F:
-        command = click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout")(command)
-        if run_id is not None:
-            command = click.argument("run_id", type=POSITIVE, required=run_id == "required")(command)
-        return click.option("--db", required=True, help="SQLite database file", metavar="PATH")(command)
-
-    return decorate
+def _db_and_json(command: F) -> F:
+    """``--db`` and ``--json``, which every command takes."""
+    command = click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout")(command)
+    return click.option("--db", required=True, metavar="PATH", help="the SQLite database file")(command)
 
 
 class _Group(click.Group):
@@ -118,7 +112,7 @@ def cli() -> None:
 
 
 @cli.command(help="Apply an update (default source: the bundled real sample).")
-@_shared()
+@_db_and_json
 @click.option(
     "--source", default="sample", show_default=True, help="sample | api | PATH (NDJSON, JSON array or folder)"
 )
@@ -137,7 +131,8 @@ def run(**options: Any) -> int:
 
 
 @cli.command(help="Recent runs and quarantine counts, or what one run (RUN_ID) changed.")
-@_shared(run_id="optional")
+@_db_and_json
+@click.argument("run_id", type=POSITIVE, required=False)
 def status(db: str, as_json: bool, run_id: int | None) -> int:
     from .cli_actions import show_command
 
@@ -145,7 +140,7 @@ def status(db: str, as_json: bool, run_id: int | None) -> int:
 
 
 @cli.command(help="Quarantined records and their reasons.")
-@_shared()
+@_db_and_json
 def quarantine(db: str, as_json: bool) -> int:
     from .cli_actions import show_command
 
@@ -153,7 +148,8 @@ def quarantine(db: str, as_json: bool) -> int:
 
 
 @cli.command(help="Undo a committed run (or one batch of it), refusing on conflicts.")
-@_shared(run_id="required")
+@_db_and_json
+@click.argument("run_id", type=POSITIVE)
 @click.option("--batch", type=POSITIVE, help="only this batch of the run")
 @click.option("--dry-run", is_flag=True, help="check and report, change nothing")
 def revert(db: str, as_json: bool, run_id: int, batch: int | None, dry_run: bool) -> int:
