@@ -72,7 +72,7 @@ class _Group(click.Group):
             code = _fail(f"{exc.format_message()} (see '{where} --help')", EXIT_USAGE)
         except click.ClickException as exc:
             code = _fail(exc.format_message(), EXIT_USAGE)
-        except click.Abort:  # Ctrl-C (click turns KeyboardInterrupt into Abort)
+        except _Interrupted:
             code = _fail("interrupted; committed batches are kept, run again to resume", EXIT_FATAL, prefix="")
         except Exception as exc:
             from .cli_actions import failure  # the library's errors, known only once a command ran
@@ -84,6 +84,16 @@ class _Group(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # said here in one line (click's own Abort would print a blank line first)
+            raise _Interrupted from None
+
+
+class _Interrupted(Exception):
+    """Ctrl-C during a command."""
 
 
 @contextmanager
