@@ -47,16 +47,10 @@ class _Day(click.ParamType):
 POSITIVE = click.IntRange(min=1)
 
 
-def _shared(*, run_id: str | None = None) -> Callable[[F], F]:
-    """``--db`` and ``--json``, which every command takes, and the command's RUN_ID argument."""
-
-    def decorate(command: F) -> F:
-        command = click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout")(command)
-        if run_id is not None:
-            command = click.argument("run_id", type=POSITIVE, required=run_id == "required")(command)
-        return click.option("--db", required=True, help="SQLite database file", metavar="PATH")(command)
-
-    return decorate
+def _db_and_json(command: F) -> F:
+    """``--db`` and ``--json``, which every command takes."""
+    command = click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout")(command)
+    return click.option("--db", required=True, metavar="PATH", help="the SQLite database file")(command)
 
 
 class _Group(click.Group):
@@ -78,7 +72,7 @@ class _Group(click.Group):
             code = _fail(f"{exc.format_message()} (see '{where} --help')", EXIT_USAGE)
         except click.ClickException as exc:
             code = _fail(exc.format_message(), EXIT_USAGE)
-        except click.Abort:  # Ctrl-C (click turns KeyboardInterrupt into Abort)
+        except _Interrupted:
             code = _fail("interrupted; committed batches are kept, run again to resume", EXIT_FATAL, prefix="")
         except Exception as exc:
             from .cli_actions import failure  # the library's errors, known only once a command ran
@@ -90,6 +84,16 @@ class _Group(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # said here in one line (click's own Abort would print a blank line first)
+            raise _Interrupted from None
+
+
+class _Interrupted(Exception):
+    """Ctrl-C during a command."""
 
 
 @contextmanager
@@ -118,7 +122,7 @@ def cli() -> None:
 
 
 @cli.command(help="Apply an update (default source: the bundled real sample).")
-@_shared()
+@_db_and_json
 @click.option(
     "--source", default="sample", show_default=True, help="sample | api | PATH (NDJSON, JSON array or folder)"
 )
@@ -137,7 +141,8 @@ def run(**options: Any) -> int:
 
 
 @cli.command(help="Recent runs and quarantine counts, or what one run (RUN_ID) changed.")
-@_shared(run_id="optional")
+@_db_and_json
+@click.argument("run_id", type=POSITIVE, required=False)
 def status(db: str, as_json: bool, run_id: int | None) -> int:
     from .cli_actions import show_command
 
@@ -145,7 +150,7 @@ def status(db: str, as_json: bool, run_id: int | None) -> int:
 
 
 @cli.command(help="Quarantined records and their reasons.")
-@_shared()
+@_db_and_json
 def quarantine(db: str, as_json: bool) -> int:
     from .cli_actions import show_command
 
@@ -153,7 +158,8 @@ def quarantine(db: str, as_json: bool) -> int:
 
 
 @cli.command(help="Undo a committed run (or one batch of it), refusing on conflicts.")
-@_shared(run_id="required")
+@_db_and_json
+@click.argument("run_id", type=POSITIVE)
 @click.option("--batch", type=POSITIVE, help="only this batch of the run")
 @click.option("--dry-run", is_flag=True, help="check and report, change nothing")
 def revert(db: str, as_json: bool, run_id: int, batch: int | None, dry_run: bool) -> int:

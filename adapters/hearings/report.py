@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlbatch import Connection, RunResult, lease_for
-from sqlbatch._journal import table_exists
 
 _MAX_LISTED = 20
 
@@ -47,8 +46,13 @@ def summary(result: RunResult) -> str:
     return "\n".join(lines)
 
 
+def _has_table(conn: Connection, name: str) -> bool:
+    """The journal tables exist only once a run was made (an earlier database has none)."""
+    return bool(conn.query_value("SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", (name,)))
+
+
 def status(conn: Connection) -> dict[str, Any]:
-    if not table_exists(conn, "sqlbatch_runs"):
+    if not _has_table(conn, "sqlbatch_runs"):
         return {"runs": [], "quarantine": {"quarantined": 0, "resolved": 0}}
     have = {row[1] for row in conn.raw.execute("PRAGMA table_info(sqlbatch_runs)")}
     who = ", pid, host" if {"pid", "host"} <= have else ", NULL AS pid, NULL AS host"  # older journals
@@ -81,7 +85,7 @@ def _mark_live(conn: Connection, runs: list[dict[str, Any]]) -> None:
 
 
 def quarantine(conn: Connection) -> dict[str, Any]:
-    if not table_exists(conn, "sqlbatch_quarantine"):
+    if not _has_table(conn, "sqlbatch_quarantine"):
         return {"quarantined": []}
     rows = [
         r.asdict()
@@ -100,7 +104,7 @@ def run_report(conn: Connection, run_id: int) -> dict[str, Any]:
 
     rows = (
         list(conn.execute("SELECT * FROM sqlbatch_runs WHERE run_id=?", (run_id,)))
-        if table_exists(conn, "sqlbatch_runs")
+        if _has_table(conn, "sqlbatch_runs")
         else []
     )
     if not rows:
@@ -127,7 +131,7 @@ def run_report(conn: Connection, run_id: int) -> dict[str, Any]:
     ]
     changes = (
         {t: s.to_dict() for t, s in summarize(run_changes(conn, run_id)).items()}
-        if table_exists(conn, "sqlbatch_undo")
+        if _has_table(conn, "sqlbatch_undo")
         else {}
     )
     pruned = not changes and bool(

@@ -2,13 +2,15 @@
 
 After every kill a second connection finds the database sound (integrity, foreign keys, no
 partial meeting, journal consistent with the data); a final rerun completes and leaves the
-same data, by natural keys, as one uninterrupted run into a fresh database.
+same data, by natural keys, as one uninterrupted run into a fresh database. Ctrl-C (SIGINT)
+ends a run with exit 3 and one line, and a rerun resumes.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -121,3 +123,32 @@ def test_sigkill_at_random_moments_loses_only_whole_batches(tmp_path: Path, meet
         "crash",
         {"records": RECORDS, "kills": len(kills), "completed_before_kill": completed_early, "where": kills},
     )
+
+
+def test_ctrl_c_stops_with_one_line_and_a_rerun_resumes(tmp_path: Path, meetings: list[dict[str, Any]]) -> None:
+    """SIGINT (Ctrl-C) in the middle of a run: exit 3, one line on stderr, committed batches kept."""
+    lines = [{"committeeMeeting": {**meetings[i % len(meetings)], "eventId": str(800_000 + i)}} for i in range(6000)]
+    source = write_ndjson(tmp_path / "many.ndjson", lines)
+    db = tmp_path / "h.db"
+    proc = _start(db, source, tmp_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if query(db, "SELECT count(*) FROM sqlbatch_batches WHERE committed > 0")[0][0] >= 2:
+                break
+        except Exception:  # noqa: BLE001 - the file or its journal tables are not there yet
+            pass
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3, (out, err)
+    (line,) = err.splitlines()
+    assert line == "hearings-update: aborted: interrupted: run again to resume; committed batches are kept"
+    assert json.loads(out)["status"] == "aborted"
+    kept = query(db, "SELECT count(*) FROM hearings")[0][0]
+    assert 0 < kept < len(lines)
+    again = _start(db, source, tmp_path)
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    assert json.loads(out)["records_resumed"] > 0
+    assert query(db, "SELECT count(*) FROM hearings") == [(len(lines),)]

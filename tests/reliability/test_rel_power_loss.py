@@ -7,7 +7,7 @@ run; cut points are drawn from it (seeded): anywhere, at the start (schema and t
 the file to WAL), at checkpoints (writes to the database file itself) and at the end (the
 TRUNCATE checkpoint and the switch back to ``delete``). After each cut the next open recovers
 the file (hot journal or WAL), then: integrity and foreign keys clean, every batch wholly there
-with its journal row or wholly absent (``rel_support.assert_sound``), and a rerun ends with the
+with its journal row or wholly absent (``tests.support.reliability.assert_sound``), and a rerun ends with the
 data of an uninterrupted run, the file back in ``delete`` mode. The same VFS answers
 ``SQLITE_IOERR`` on a chosen write or sync: exit 3, one line, nothing partial, a rerun resumes.
 """

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import revert_support as rs
-from generic_schema import apply, build, snapshot
 
 import sqlbatch
 from sqlbatch.audit import run_changes
+from tests.support import revert as rs
+from tests.support.generic_schema import apply, build, snapshot
 
 MODES = {"batched": {}, "all-or-nothing": {"all_or_nothing": True}}
 # the records build on the row the setup writes: a child of parent 50 is added only if it exists
