@@ -19,6 +19,7 @@ import pytest
 from hearings_synth import synthetic_list
 
 import sqlbatch
+from adapters.hearings.committees import load_bundled_committees, seed_committees
 from adapters.hearings.store import write_meeting
 from adapters.hearings.updater import MeetingPreparer, UpdateOptions, prepare_database, run_update
 
@@ -45,6 +46,7 @@ def _floor_run(tmp: Path, records: list) -> float:
     try:
         prepare_database(conn)
         raw = conn.raw
+        seed_committees(raw, load_bundled_committees())  # what a run's first unit of work seeds
         prepare = MeetingPreparer()
         start = time.perf_counter()
         raw.execute("BEGIN IMMEDIATE")

@@ -24,6 +24,11 @@ payload is the whole record: an absent list is an empty one. :meth:`Meeting.has`
 an absent scalar from one present as ``null`` (``model_fields_set``), for the columns that
 cannot be blanked (``congress``, ``chamber``, ``type``, ``meetingStatus``, ``updateDate``).
 
+Dates (``date``, ``updateDate``, ``continuationDate``) are parsed here, once (:data:`When`):
+``2025-05-21T14:00:00Z`` and offsets become aware UTC datetimes, a naive date-time stays
+naive, ``2025-05-21`` a date; text that does not parse (or is empty) is kept as
+:class:`Unparsed`, for the rules to reject with the record's other issues.
+
 :func:`parse_meeting` is the only entry point; it turns every pydantic ``ValidationError``
 into a :class:`RecordInvalid` naming the first failing field path and rule.
 """
