@@ -9,7 +9,7 @@ makes SQLite end the transaction loses the open group: it is replayed from its r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ._batch_journal import journal_batch, max_cursor
@@ -23,12 +23,22 @@ if TYPE_CHECKING:
     from ._state import RunState
 
 
-def run_batched(state: RunState, records: Iterable[Any], skip_to: int) -> None:
-    """Every batch through the commit group; a dry run ends rolled back, counted as it went."""
+def run_batched(
+    state: RunState, records: Iterable[Any], skip_to: int, before_first: Callable[[], None] = lambda: None
+) -> None:
+    """Every batch through the commit group; a dry run ends rolled back, counted as it went.
+
+    ``before_first`` runs once, when the first batch has been read (or at the end, when there
+    is none): the run's setup, so a source that reads ahead (an HTTP list) does it outside any
+    transaction.
+    """
     conn, clock, interval = state.conn, state.config.clock, state.config.commit_interval_ms / 1000.0
     group: list[Batch] = []
     group_started = 0.0
+    pending_setup = [before_first]
     for batch in read_batches(state, records, skip_to):
+        if pending_setup:
+            pending_setup.pop()()
         group.append(batch)
         if len(group) == 1:
             group_started = clock()
@@ -37,6 +47,8 @@ def run_batched(state: RunState, records: Iterable[Any], skip_to: int) -> None:
             commit_group(state, group)
             group = []
         state.progressed(batch.size)
+    if pending_setup:
+        pending_setup.pop()()
     if state.dry_run:
         count_batches(state.result, group, state.config.on_failure)
         state.backend.rollback(conn)

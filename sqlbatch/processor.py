@@ -143,8 +143,7 @@ class Processor:
         if self.config.all_or_nothing:
             run_all_or_nothing(state, records, skip_to)
         else:
-            _lifecycle.run_setup(state)
-            run_batched(state, records, skip_to)
+            run_batched(state, records, skip_to, before_first=lambda: _lifecycle.run_setup(state))
             if not state.dry_run:
                 run_final_checks(state)
         _lifecycle.finish(state)

@@ -22,7 +22,7 @@ from .sources import CongressClient, RawRecord
 from .sources.details import FETCH_RULE
 from .sources.errors import ApiAuthError
 from .sources.transport import SIGN_UP_URL
-from .updater import JOB, planned_committees
+from .updater import JOB
 
 
 def make_client(settings: HearingsSettings | None = None) -> CongressClient:
@@ -120,7 +120,6 @@ def api_records(conn: Connection, *, congress: int, since: str | None, refresh_c
     records = ApiRecords(
         client, congress, since_cursor(conn, since), again, known, refresh_committees=refresh_committees
     )
-    planned_committees[conn] = records.committees  # TODO(merge): the CLI passes it to run_update
     return records
 
 

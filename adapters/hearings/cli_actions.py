@@ -33,6 +33,7 @@ from sqlbatch.audit import summarize
 
 from . import report
 from .cli import EXIT_FATAL, EXIT_OK, EXIT_QUARANTINE, EXIT_USAGE, PROG
+from .committees import CommitteeSeeding
 from .schema import SchemaMismatch
 from .settings import HearingsSettings
 from .sources import SourceError, read_path, read_sample
@@ -99,18 +100,20 @@ def _options(args: RunArgs) -> UpdateOptions:
     )
 
 
-def _records(args: RunArgs, conn: Any) -> tuple[Iterable[RawRecord], str]:
+def _records(args: RunArgs, conn: Any) -> tuple[Iterable[RawRecord], str, CommitteeSeeding | None]:
+    """The records, the source's name, and the committee step of an API run (default: the bundled list)."""
     source = args.source
     if source == "sample":
-        return read_sample(), "sample"
+        return read_sample(), "sample", None
     if source == "api":
         from .api_source import api_records  # httpx only when the API is used
 
-        return api_records(conn, congress=args.congress, since=args.since), f"api:{args.congress}"
+        records = api_records(conn, congress=args.congress, since=args.since)
+        return records, f"api:{args.congress}", records.committees
     path = Path(source)
     if not path.exists():
         raise SourceError(f"source {source!r} does not exist: give 'sample', 'api' or an existing file or folder")
-    return read_path(path), str(path.resolve())
+    return read_path(path), str(path.resolve()), None
 
 
 def run_command(args: RunArgs) -> int:
@@ -124,13 +127,15 @@ def run_command(args: RunArgs) -> int:
     aborted = False
     try:
         prepare_database(conn)
-        records, source = early or _records(args, conn)
+        records, source, committees = early or _records(args, conn)
         show_progress = not (args.as_json or args.quiet) and sys.stderr.isatty()
         with report.progress(show_progress) as tick:
             try:
                 # the API lists from the moved cursor on a rerun: the cursor resumes it, not positions
                 resume = args.source != "api"
-                result = run_update(conn, _checked(records), options, source=source, progress=tick, resume=resume)
+                result = run_update(
+                    conn, _checked(records), options, source=source, progress=tick, resume=resume, committees=committees
+                )
             except RunLocked as exc:
                 _say(f"{PROG}: not started: {exc}")
                 return EXIT_FATAL

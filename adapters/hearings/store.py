@@ -36,7 +36,9 @@ prepared-statement cache serves them. Transactions are the caller's (the unit of
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
+
+from sqlbatch import Outcome
 
 from .mapping import DocumentRow, MeetingRows, WitnessRow, witness_key
 from .models import RecordInvalid
@@ -48,9 +50,7 @@ from .store_documents import write_supporting, write_transcripts
 from .store_read import read_meeting_state, read_related_state
 from .store_related import write_bills, write_continuations, write_nominations, write_treaties
 
-__all__ = ["UnknownCommittee", "WriteResult", "read_meeting_state", "read_related_state", "write_meeting"]
-
-WriteResult = Literal["added", "updated", "unchanged"]
+__all__ = ["UnknownCommittee", "read_meeting_state", "read_related_state", "write_meeting"]
 
 
 class UnknownCommittee(RecordInvalid):
@@ -311,8 +311,8 @@ def _with_video(conn: Executes, rows: MeetingRows) -> tuple[dict[str, Any], dict
     return hearing, {**rows.supporting, "video": tuple(videos)}
 
 
-def write_meeting(conn: Executes, rows: MeetingRows) -> WriteResult:
-    """Write everything of one meeting; ``"added"``, ``"updated"`` or ``"unchanged"``.
+def write_meeting(conn: Executes, rows: MeetingRows) -> Outcome:
+    """Write everything of one meeting; which :class:`~sqlbatch.Outcome` it had.
 
     Raises :class:`UnknownCommittee` (before any write) for a committee the database does
     not know, :class:`RecordInvalid` (rule ``required``) for a new meeting whose payload
@@ -355,7 +355,7 @@ def write_meeting(conn: Executes, rows: MeetingRows) -> WriteResult:
     children_changed |= write_continuations(conn, hearing_id, rows.continuations, new)
 
     if new:
-        return "added"
+        return Outcome.ADDED
     if children_changed and not hearing_changed:
         conn.execute("UPDATE hearings SET updated_at = CURRENT_TIMESTAMP WHERE hearing_id = ?", (hearing_id,))
-    return "updated" if hearing_changed or children_changed else "unchanged"
+    return Outcome.UPDATED if hearing_changed or children_changed else Outcome.UNCHANGED

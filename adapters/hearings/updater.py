@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,6 +20,7 @@ import apsw
 from sqlbatch import (
     Connection,
     Issue,
+    Outcome,
     Prepared,
     Processor,
     RecordFailed,
@@ -112,7 +112,7 @@ class MeetingPreparer:
         return Prepared(meeting_rows(meeting), issues)
 
 
-def apply_meetings(uow: UnitOfWork, batch: Sequence[MeetingRows]) -> list[str]:
+def apply_meetings(uow: UnitOfWork, batch: Sequence[MeetingRows]) -> list[Outcome]:
     """Write each meeting of the batch through the unit of work; a record-level failure
     names its meeting."""
     outcomes = []
@@ -173,35 +173,6 @@ def prepare_database(conn: Connection) -> bool:
     return created == "created"
 
 
-class MeetingApplier:
-    """``apply`` with the run's committee step in front of its first unit of work.
-
-    The step runs in the first ``apply`` of the run, and again while the unit of work it
-    ran in did not commit (a rollback undid it) or a later call writes (part of) the first
-    batch again (a replay in a new transaction); it writes only what differs, so running
-    it again is harmless.
-    """
-
-    # TODO(merge): pass the step as Processor(setup=...) and drop this class (apply_meetings).
-
-    def __init__(self, setup: Callable[[Any], None]) -> None:
-        self.setup = setup
-        self.ran_in: Any = None  # the unit of work the step last ran in
-        self._first: frozenset[str] = frozenset()
-
-    def __call__(self, uow: Any, batch: Sequence[MeetingRows]) -> list[str]:
-        keys = frozenset(rows.event_id for rows in batch)
-        if (
-            self.ran_in is None
-            or self.ran_in.state == "rolled back"
-            or (uow is not self.ran_in and keys <= self._first)
-        ):
-            self._first = self._first or keys
-            self.setup(uow)
-            self.ran_in = uow
-        return apply_meetings(uow, batch)
-
-
 def build_processor(
     conn: Connection, options: UpdateOptions, progress: Any = None, *, committees: CommitteeSeeding | None = None
 ) -> Processor:
@@ -209,7 +180,8 @@ def build_processor(
     bundled list when the table is empty)."""
     return Processor(
         conn,
-        MeetingApplier(committees or CommitteeSeeding()),
+        apply_meetings,
+        setup=committees or CommitteeSeeding(),
         batch_size=options.batch_size,
         strategy=options.strategy,
         on_failure=options.on_failure,
@@ -249,20 +221,8 @@ def run_update(
     (:func:`~adapters.hearings.api_source.api_records`); default: the bundled list when the
     committees table is empty.
     """
-    committees = committees or planned_committees.pop(conn, None) or CommitteeSeeding()
     processor = build_processor(conn, options, progress, committees=committees)
-    result = processor.run(records, source=source, dry_run=options.dry_run, resume=resume)
-    applier = processor.apply
-    if isinstance(applier, MeetingApplier) and applier.ran_in is None and not options.dry_run:
-        # TODO(merge): Processor(setup=...) runs the step even in a run without meetings.
-        with conn.unit_of_work(options.strategy, name="committees") as uow:
-            committees(uow)
-    return result
-
-
-# TODO(merge): drop once the CLI passes ``committees=records.committees`` to run_update; the
-# CLI wraps the records in a generator, so the step travels keyed by the connection meanwhile.
-planned_committees: weakref.WeakKeyDictionary[Connection, CommitteeSeeding] = weakref.WeakKeyDictionary()
+    return processor.run(records, source=source, dry_run=options.dry_run, resume=resume)
 
 
 def _payload_text(record: RawRecord) -> str | None:
