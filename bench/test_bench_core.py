@@ -1,6 +1,6 @@
 """Core benchmarks: checkpoint creation, rollback of a 50-record batch, tracking overhead.
 
-Goals (DESIGN §6, plan P-criteria): a checkpoint (beginning a nested unit of work and closing
+Goals (the plan's P-criteria): a checkpoint (beginning a nested unit of work and closing
 it) costs <= 0.1 ms; tracking with the memory strategy costs <= 1.10x an untracked apply.
 The asserted thresholds are looser so a noisy shared CI machine does not flake; the real
 medians are printed and stored in each benchmark's ``extra_info``.
@@ -8,7 +8,7 @@ medians are printed and stored in each benchmark's ``extra_info``.
 The overhead workload is deliberately lean (per record: one lookup, one upsert, one delete,
 two inserts; about 8 µs of SQL), so it is the worst case for tracking: capturing a row costs
 about 1.4 µs whatever the record around it. Measured on 2 cores it is about 1.5-1.6x, and
-SQLite's own C session extension is about 1.5x on it too; the 1.10x of DESIGN §6 holds for
+SQLite's own C session extension is about 1.5x on it too; the 1.10x goal holds for
 records about five times heavier (50k records in 2.1 s). Hence the limit of 2.0 here.
 
 Run: ``pytest bench/test_bench_core.py --benchmark-only``

@@ -1,4 +1,4 @@
-"""Each trap of DESIGN §6 (SQLite and APSW behaviour that breaks naive undo) has a test."""
+"""Each known trap (SQLite and APSW behaviour that breaks naive undo) has a test."""
 
 from __future__ import annotations
 

@@ -187,7 +187,7 @@ def _timeless(dump: dict[str, list[tuple[Any, ...]]], path: Path) -> dict[str, l
 def test_strategies_leave_identical_data_on_the_earlier_database(
     tmp_path: Path, earlier_db_source: Path, batch_size: int
 ) -> None:
-    """DESIGN §3.7 on real data: the three strategies, any batch size, the same rows."""
+    """Strategies are interchangeable on real data: the three strategies, any batch size, the same rows."""
     dumps = {}
     retyped = meetings_whose_witness_type_changes(
         apsw.Connection(str(earlier_db_source), flags=apsw.SQLITE_OPEN_READONLY)

@@ -1,6 +1,6 @@
 """Real second processes: a reader never sees half a batch; a killed run loses only whole batches.
 
-DESIGN §3.1: after a crash at any instant each batch is wholly in the database with its
+Crash safety: after a crash at any instant each batch is wholly in the database with its
 journal row, or wholly absent; a rerun resumes and ends with the same data.
 """
 

@@ -1,4 +1,4 @@
-"""Strategies are interchangeable (DESIGN §3.7): same input, same data, quarantine and counts."""
+"""Strategies are interchangeable (README, "What a run promises"): same input, same data, quarantine and counts."""
 
 from __future__ import annotations
 
