@@ -569,3 +569,10 @@ def test_client_keeps_under_max_requests_per_hour(meetings, committees, fake_tim
     assert len(stamps) == 3 + 6
     assert windows_hold(stamps, 3, 3600.0)
     assert fake_time.sleeps and all(s <= 3600.0 for s in fake_time.sleeps)
+
+
+def test_in_process_and_over_a_socket_the_fake_answers_alike(api, client, served, served_client):
+    """One routing core behind both ways in: the same requests, the same records."""
+    assert [r.payload for r in client.iter_meetings(119)] == [r.payload for r in served_client.iter_meetings(119)]
+    assert [seen.raw_target for seen in api.requests] == [seen.raw_target for seen in served.requests]
+    assert len(api.requests) == 4 + 16

@@ -39,12 +39,10 @@ from .api_replies import (
     truncated,
 )
 from .api_server import LocalServer
-from .api_shapes import API_HOST, committee_page, listed_meetings, meeting_detail, meeting_page, page_window
+from .api_shapes import committee_page, listed_meetings, meeting_detail, meeting_page, page_window
 
 __all__ = [
-    "API_HOST",
     "IN_PROCESS_URL",
-    "OVER_RATE_LIMIT",
     "FakeCongressApi",
     "RateWindow",
     "Reply",
