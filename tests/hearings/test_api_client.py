@@ -1,4 +1,9 @@
-"""The Congress.gov client against a real local HTTP server serving recorded-shape responses."""
+"""The Congress.gov client against the fake API serving recorded-shape responses.
+
+Shapes and statuses are answered in process (``httpx.MockTransport``, no socket); a timeout,
+a truncated body, a redirect to another server and a refused connection go over a real
+local socket (the ``served`` fixtures).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ from adapters.hearings.sources import (
     Redactor,
     read_sample,
 )
-from tests.support.http_api import FakeCongressApi, Reply, html, raw, slow, status, truncated
+from tests.support.http_api import IN_PROCESS_URL, FakeCongressApi, Reply, html, raw, slow, status, truncated
 
 KEY = "sk-live-Zq81mPz0rT9yVbX4"
 LIST = "/committee-meeting/119"
@@ -66,7 +71,14 @@ def fake_time() -> FakeTime:
 
 
 @pytest.fixture
-def api(meetings, committees):
+def api(meetings, committees) -> FakeCongressApi:
+    """The fake answering in process: clients pass ``transport=api.transport()``."""
+    return FakeCongressApi(meetings, committees, key=KEY)
+
+
+@pytest.fixture
+def served(meetings, committees):
+    """The fake behind a real local HTTP server (``served.base_url``)."""
     with FakeCongressApi(meetings, committees, key=KEY) as server:
         yield server
 
@@ -84,11 +96,22 @@ def quick_policy(**overrides: Any) -> HttpRetry:
     return HttpRetry(**settings)
 
 
+def in_process(api: FakeCongressApi, fake_time: FakeTime, key: str = KEY, **options: Any) -> CongressClient:
+    """A client on the fake clock whose requests ``api`` answers in process."""
+    clock = {"sleep": fake_time.sleep, "clock": fake_time.clock}
+    return CongressClient(key, IN_PROCESS_URL, transport=api.transport(), **clock, **options)
+
+
 @pytest.fixture
 def client(api, fake_time):
-    with CongressClient(
-        KEY, api.base_url, timeout=2.0, sleep=fake_time.sleep, clock=fake_time.clock, retry=quick_policy(), page_size=5
-    ) as made:
+    with in_process(api, fake_time, timeout=2.0, retry=quick_policy(), page_size=5) as made:
+        yield made
+
+
+@pytest.fixture
+def served_client(served, fake_time):
+    clock = {"sleep": fake_time.sleep, "clock": fake_time.clock}
+    with CongressClient(KEY, served.base_url, timeout=2.0, **clock, retry=quick_policy(), page_size=5) as made:
         yield made
 
 
@@ -205,9 +228,7 @@ def test_key_only_in_header_and_never_logged(api, meetings, fake_time, caplog):
         status(404, {"error": "Unknown resource"}),
     )
     api.fail("/committee/119", status(502), forever=True)
-    with CongressClient(
-        KEY, api.base_url, sleep=fake_time.sleep, clock=fake_time.clock, retry=quick_policy(), page_size=5
-    ) as client:
+    with in_process(api, fake_time, retry=quick_policy(), page_size=5) as client:
         records = list(client.iter_meetings(119))
         with pytest.raises(ApiUnavailable) as down:
             list(client.iter_committees(119))
@@ -256,7 +277,7 @@ def test_refused_key_is_an_auth_error_and_not_retried(api, client, code):
 
 def test_wrong_key_refused_by_the_server(api, fake_time):
     with (
-        CongressClient("not-the-key", api.base_url, sleep=fake_time.sleep, clock=fake_time.clock) as client,
+        in_process(api, fake_time, key="not-the-key") as client,
         pytest.raises(ApiAuthError, match="invalid api_key") as refused,
     ):
         list(client.iter_meetings(119))
@@ -288,7 +309,7 @@ def test_429_honours_retry_after_http_date(api, client, fake_time):
 def test_retry_after_is_capped(api, fake_time):
     api.fail(LIST, status(429, Retry_After="100000"), offset=0)
     policy = quick_policy(retry_after_cap=45.0, max_total_wait=1000.0)
-    with CongressClient(KEY, api.base_url, sleep=fake_time.sleep, clock=fake_time.clock, retry=policy) as client:
+    with in_process(api, fake_time, retry=policy) as client:
         list(client.iter_meetings(119))
     assert fake_time.sleeps == [45.0]
 
@@ -297,9 +318,8 @@ def test_retry_after_beyond_the_budget_gives_up_at_once(api, fake_time):
     """A 429 waits within the rate-limit budget (API_MAX_WAIT_SECONDS), not the retry budget."""
     api.fail(LIST, status(429, Retry_After="3600"), offset=0)
     policy = quick_policy(retry_after_cap=7200.0)
-    clock = {"sleep": fake_time.sleep, "clock": fake_time.clock}
     with (
-        CongressClient(KEY, api.base_url, **clock, retry=policy, max_rate_wait=300.0) as client,
+        in_process(api, fake_time, retry=policy, max_rate_wait=300.0) as client,
         pytest.raises(ApiUnavailable, match="429") as down,
     ):
         list(client.iter_meetings(119))
@@ -325,26 +345,33 @@ def test_backoff_has_jitter_and_a_ceiling():
     assert calm.wait_for(2, None) == 2.0
 
 
-def test_timeout_then_success(api, meetings, fake_time):
+def test_timeout_then_success(served, meetings, fake_time):
     target = ordered(meetings)[0]
     path = f"/committee-meeting/119/{target['chamber'].lower()}/{target['eventId']}"
-    api.fail(path, slow(0.6))
+    served.fail(path, slow(0.6))
     with CongressClient(
-        KEY, api.base_url, timeout=0.2, sleep=fake_time.sleep, clock=fake_time.clock, retry=quick_policy()
+        KEY, served.base_url, timeout=0.2, sleep=fake_time.sleep, clock=fake_time.clock, retry=quick_policy()
     ) as client:
         records = list(client.iter_meetings(119))
 
     assert records[0].payload == target and records[0].error is None
-    assert len(api.requests_to(path)) == 2
+    assert len(served.requests_to(path)) == 2
     assert len(fake_time.sleeps) == 1
 
 
-def test_truncated_body_is_retried(api, client, meetings):
-    api.fail(LIST, truncated(keep=60), offset=0)
-    records = list(client.iter_meetings(119))
+def test_truncated_body_is_retried(served, served_client, meetings):
+    served.fail(LIST, truncated(keep=60), offset=0)
+    records = list(served_client.iter_meetings(119))
 
     assert len(records) == len(meetings)
-    assert [s.query["offset"] for s in api.requests_to(LIST)][:2] == ["0", "0"]
+    assert [s.query["offset"] for s in served.requests_to(LIST)][:2] == ["0", "0"]
+
+
+def test_delays_and_truncation_need_the_real_server(api, client):
+    """In process there is no socket to stall or cut: such a reply fails the test loudly."""
+    api.fail(LIST, truncated(keep=60), offset=0)
+    with pytest.raises(RuntimeError, match="needs the real server"):
+        list(client.iter_meetings(119))
 
 
 def test_api_down_for_good_gives_up_within_bounded_attempts(api, client, fake_time):
@@ -384,7 +411,7 @@ def test_total_wait_is_bounded(api, fake_time):
     api.fail(LIST, status(500), forever=True)
     policy = HttpRetry(max_attempts=50, max_total_wait=10.0, backoff_initial=1.0, backoff_max=4.0, jitter=0.0)
     with (
-        CongressClient(KEY, api.base_url, sleep=fake_time.sleep, clock=fake_time.clock, retry=policy) as client,
+        in_process(api, fake_time, retry=policy) as client,
         pytest.raises(ApiUnavailable),
     ):
         list(client.iter_meetings(119))
@@ -445,11 +472,11 @@ def test_html_error_page_with_5xx_is_retried(api, client, meetings):
     assert len(list(client.iter_meetings(119))) == len(meetings)
 
 
-def test_redirects_are_not_followed(api, client, meetings, committees):
+def test_redirects_are_not_followed(served, served_client, meetings, committees):
     with FakeCongressApi(meetings, committees, key=KEY) as elsewhere:
-        api.fail(LIST, Reply(302, b"", {"Location": elsewhere.base_url + LIST}), offset=0)
+        served.fail(LIST, Reply(302, b"", {"Location": elsewhere.base_url + LIST}), offset=0)
         with pytest.raises(ApiResponseError, match="redirects are not followed"):
-            list(client.iter_meetings(119))
+            list(served_client.iter_meetings(119))
         assert elsewhere.requests == []
 
 
@@ -533,12 +560,8 @@ def test_rate_limiter_survives_a_sleep_that_does_not_move_the_clock():
 
 
 def test_client_keeps_under_max_requests_per_hour(meetings, committees, fake_time):
-    with (
-        FakeCongressApi(meetings[:6], committees, key=KEY, stamp=fake_time.clock) as api,
-        CongressClient(
-            KEY, api.base_url, max_requests_per_hour=3, sleep=fake_time.sleep, clock=fake_time.clock, page_size=2
-        ) as client,
-    ):
+    api = FakeCongressApi(meetings[:6], committees, key=KEY, stamp=fake_time.clock)
+    with in_process(api, fake_time, max_requests_per_hour=3, page_size=2) as client:
         records = list(client.iter_meetings(119))
 
     assert len(records) == 6
@@ -546,3 +569,10 @@ def test_client_keeps_under_max_requests_per_hour(meetings, committees, fake_tim
     assert len(stamps) == 3 + 6
     assert windows_hold(stamps, 3, 3600.0)
     assert fake_time.sleeps and all(s <= 3600.0 for s in fake_time.sleeps)
+
+
+def test_in_process_and_over_a_socket_the_fake_answers_alike(api, client, served, served_client):
+    """One routing core behind both ways in: the same requests, the same records."""
+    assert [r.payload for r in client.iter_meetings(119)] == [r.payload for r in served_client.iter_meetings(119)]
+    assert [seen.raw_target for seen in api.requests] == [seen.raw_target for seen in served.requests]
+    assert len(api.requests) == 4 + 16

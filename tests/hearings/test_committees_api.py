@@ -16,7 +16,7 @@ from adapters.hearings.sources import CongressClient
 from adapters.hearings.sources.payloads import committee_row
 from adapters.hearings.updater import UpdateOptions, prepare_database, run_update
 from tests.support.db import query
-from tests.support.http_api import FakeCongressApi
+from tests.support.http_api import IN_PROCESS_URL, FakeCongressApi
 
 KEY = "test-key-123"
 RETIRED = "hsso00"  # answered isCurrent false
@@ -55,10 +55,10 @@ def test_committees_from_the_api_keep_the_congress_and_the_detail_is_current(
     tmp_path: Path, committees: list[dict[str, Any]]
 ) -> None:
     db = tmp_path / "c.db"
-    with CommitteeDetailApi(committees=committees, key=KEY) as api:
-        with CongressClient(KEY, api.base_url, sleep=lambda s: None) as client:
-            rows = list(client.iter_committees(119, details=True))
-        details = [s for s in api.requests if s.path.count("/") == 3]
+    api = CommitteeDetailApi(committees=committees, key=KEY)
+    with CongressClient(KEY, IN_PROCESS_URL, transport=api.transport(), sleep=lambda s: None) as client:
+        rows = list(client.iter_committees(119, details=True))
+    details = [s for s in api.requests if s.path.count("/") == 3]
     assert len(details) == len(committees)  # one detail per committee whose list item lacks isCurrent
     flags = {r["systemCode"]: r.get("isCurrent") for r in rows}
     assert (flags[RETIRED], flags[UNREADABLE], flags["hsii24"]) == (False, None, True)
@@ -78,7 +78,10 @@ def test_committees_from_the_api_keep_the_congress_and_the_detail_is_current(
 
 
 def _api_run(conn: sqlbatch.Connection, congress: int) -> sqlbatch.RunResult:
-    """An API run as the CLI makes it: the schema, then the records and their committee step."""
+    """An API run as the CLI makes it: the schema, then the records and their committee step.
+
+    The client is built from the settings (``CONGRESS_API_BASE_URL``), so these runs need the
+    fake behind its local server."""
     prepare_database(conn)
     records = api_records(conn, congress=congress, since=None)
     return run_update(

@@ -4,7 +4,7 @@ The payloads follow the documented detail response (LibraryOfCongress/api.congre
 ``Documentation/openapi.json``, ``GET /committee-meeting/118/house/115538``, quoted below),
 with the elements the documentation lists beyond that example (``continuations``,
 ``treaties``, ``nominations``, a video, a transcript), and with empty elements left out as
-the ChangeLog says the API does. They go through the real local HTTP server and through
+the ChangeLog says the API does. They go through the fake API (in process) and through
 files (NDJSON, directory), into a new database and into a copy of the earlier one, with
 every rollback strategy.
 """
@@ -24,7 +24,7 @@ from adapters.hearings.store import read_meeting_state
 from tests.support.data import write_ndjson
 from tests.support.db import STRATEGIES, reopen
 from tests.support.hearings import update
-from tests.support.http_api import FakeCongressApi
+from tests.support.http_api import IN_PROCESS_URL, FakeCongressApi
 from tests.support.live_shape import DOCS, DOCUMENTED, VIDEO_URL, full_payload, lean_documented
 
 KEY = "test-key-123"
@@ -32,7 +32,8 @@ KEY = "test-key-123"
 
 
 def _from_http(payloads: list[dict[str, Any]], tmp: Path) -> list[RawRecord]:
-    with FakeCongressApi(payloads, key=KEY) as api, CongressClient(KEY, api.base_url, sleep=lambda s: None) as client:
+    api = FakeCongressApi(payloads, key=KEY)
+    with CongressClient(KEY, IN_PROCESS_URL, transport=api.transport(), sleep=lambda s: None) as client:
         return list(client.iter_meetings(118))
 
 

@@ -1,7 +1,7 @@
 """The hourly limit: pacing by ``X-RateLimit-Remaining``, waiting out 429s, the wait budget.
 
-No test sleeps for real: the limiter and the local server share a fake clock, so an hour of
-rate-limit window passes in microseconds.
+No test sleeps for real: the limiter and the fake API (answering in process) share a fake
+clock, so an hour of rate-limit window passes in microseconds.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from adapters.hearings.sources import ApiRateLimited, CongressClient, RateLimiter, read_sample
 from adapters.hearings.sources.ratelimit import RateLimitWaitExceeded
-from tests.support.http_api import FakeCongressApi
+from tests.support.http_api import IN_PROCESS_URL, FakeCongressApi
 
 KEY = "rate-key-0b7c41"
 
@@ -118,10 +118,11 @@ def test_the_client_paces_by_the_servers_count_and_says_what_it_waits_for(
 ) -> None:
     time = FakeTime()
     caplog.set_level(logging.WARNING, logger="adapters.hearings.api")
-    with FakeCongressApi(meetings, committees, key=KEY, stamp=time.clock) as api:
-        window = api.limit_rate(10, 3600.0, spent=4)  # another program spent 4 of the hour's 10
-        with CongressClient(KEY, api.base_url, sleep=time.sleep, clock=time.clock, max_rate_wait=4 * 3600) as client:
-            records = list(client.iter_meetings(119))
+    api = FakeCongressApi(meetings, committees, key=KEY, stamp=time.clock)
+    window = api.limit_rate(10, 3600.0, spent=4)  # another program spent 4 of the hour's 10
+    clock = {"sleep": time.sleep, "clock": time.clock}
+    with CongressClient(KEY, IN_PROCESS_URL, transport=api.transport(), **clock, max_rate_wait=4 * 3600) as client:
+        records = list(client.iter_meetings(119))
     assert len(records) == len(meetings) and all(r.error is None for r in records)
     assert window.rejected == 0  # the count the server sent was never exceeded
     assert window.admitted == 1 + len(meetings)  # one list page and the details
@@ -135,13 +136,14 @@ def test_the_client_stops_when_the_window_is_further_away_than_its_budget(
     meetings: list[dict[str, Any]], committees: list[dict[str, Any]]
 ) -> None:
     time = FakeTime()
-    with FakeCongressApi(meetings, committees, key=KEY, stamp=time.clock) as api:
-        window = api.limit_rate(5, 3600.0, headers=False, spent=5)  # used up, and no count in the headers
-        with (
-            CongressClient(KEY, api.base_url, sleep=time.sleep, clock=time.clock, max_rate_wait=60.0) as client,
-            pytest.raises(ApiRateLimited) as over,
-        ):
-            list(client.iter_meetings(119))
+    api = FakeCongressApi(meetings, committees, key=KEY, stamp=time.clock)
+    window = api.limit_rate(5, 3600.0, headers=False, spent=5)  # used up, and no count in the headers
+    clock = {"sleep": time.sleep, "clock": time.clock}
+    with (
+        CongressClient(KEY, IN_PROCESS_URL, transport=api.transport(), **clock, max_rate_wait=60.0) as client,
+        pytest.raises(ApiRateLimited) as over,
+    ):
+        list(client.iter_meetings(119))
     text = str(over.value)
     assert "HTTP 429 Too Many Requests: You have exceeded your rate limit" in text
     assert "beyond API_MAX_WAIT_SECONDS=60" in text and "run again after" in text and " UTC" in text

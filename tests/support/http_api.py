@@ -1,113 +1,65 @@
-"""A real local HTTP server that answers like the Congress.gov API, for the client tests.
+"""A fake Congress.gov API: one routing core, served in process or by a real local HTTP server.
 
-It serves recorded-shape responses built from the bundled real meetings and committees:
-list pages (``committeeMeetings`` + ``pagination``), details (``committeeMeeting``) and the
-committee list, checks the ``X-Api-Key`` header like api.data.gov, records every request,
-and can be scripted to misbehave (status codes, delays, truncated bodies, HTML pages...).
+It answers from the bundled real meetings and committees in the recorded shapes
+(:mod:`tests.support.api_shapes`), checks the ``X-Api-Key`` header like api.data.gov,
+records every request, and can be scripted to misbehave (status codes, HTML pages, a rate
+window...; :mod:`tests.support.api_replies`). The same :meth:`FakeCongressApi.respond`
+answers both ways:
+
+- in process, no socket: ``CongressClient(key, IN_PROCESS_URL, transport=api.transport())``
+  (an ``httpx.MockTransport``), for the shape and status tests;
+- over a socket: ``with FakeCongressApi(...) as api`` serves ``api.base_url``
+  (:mod:`tests.support.api_server`), for delayed and truncated replies and for the CLI
+  running as its own process.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-API_HOST = "https://api.congress.gov/v3"
+import httpx
 
+from .api_replies import (
+    API_KEY_INVALID,
+    API_KEY_MISSING,
+    OVER_RATE_LIMIT,
+    RateWindow,
+    Reply,
+    html,
+    json_reply,
+    raw,
+    slow,
+    status,
+    truncated,
+)
+from .api_server import LocalServer
+from .api_shapes import committee_page, listed_meetings, meeting_detail, meeting_page, page_window
 
-@dataclass(frozen=True)
-class Reply:
-    """One scripted answer. ``delay`` sleeps first; ``truncate`` announces the full length
-    but sends only the first ``truncate`` bytes and closes the connection; ``body=None``
-    means "the normal answer" (useful with ``delay`` or ``truncate``)."""
+__all__ = [
+    "IN_PROCESS_URL",
+    "FakeCongressApi",
+    "RateWindow",
+    "Reply",
+    "Seen",
+    "html",
+    "raw",
+    "slow",
+    "status",
+    "truncated",
+]
 
-    status: int = 200
-    body: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    truncate: int | None = None
-
-
-def status(code: int, body: Any = None, **headers: str) -> Reply:
-    data = json.dumps(body).encode() if body is not None else b""
-    return Reply(code, data, {"Content-Type": "application/json", **_header_names(headers)})
-
-
-def html(code: int = 200) -> Reply:
-    page = (
-        b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Maintenance</h1></body></html>"
-    )
-    return Reply(code, page, {"Content-Type": "text/html; charset=utf-8"})
-
-
-def raw(body: bytes, code: int = 200, content_type: str = "application/json") -> Reply:
-    return Reply(code, body, {"Content-Type": content_type})
-
-
-def slow(seconds: float) -> Reply:
-    return Reply(delay=seconds)
-
-
-def truncated(keep: int = 40) -> Reply:
-    return Reply(truncate=keep)
-
-
-def _header_names(headers: dict[str, str]) -> dict[str, str]:
-    return {name.replace("_", "-"): value for name, value in headers.items()}
-
-
-@dataclass
-class RateWindow:
-    """api.data.gov's limit: ``limit`` requests per key over a rolling ``window`` (seconds).
-
-    A request over it gets HTTP 429 with ``OVER_RATE_LIMIT`` and no ``Retry-After`` (as the
-    real gateway answers); ``headers`` adds ``X-RateLimit-Limit``/``-Remaining`` to every
-    answer. Rejected requests do not count. ``spend(n)`` makes ``n`` requests of another
-    program with the same key, now.
-    """
-
-    limit: int
-    window: float
-    headers: bool = True
-    rejected: int = 0
-    admitted: int = 0
-    starts: deque[float] = field(default_factory=deque)
-
-    def spend(self, n: int, at: float) -> None:
-        self.starts.extend([at] * n)
-
-    def admit(self, now: float) -> tuple[bool, dict[str, str]]:
-        while self.starts and self.starts[0] <= now - self.window:
-            self.starts.popleft()
-        ok = len(self.starts) < self.limit
-        if ok:
-            self.starts.append(now)
-            self.admitted += 1
-        else:
-            self.rejected += 1
-        left = self.limit - len(self.starts)
-        shown = {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(left)} if self.headers else {}
-        return ok, shown
-
-
-OVER_RATE_LIMIT = {
-    "error": {
-        "code": "OVER_RATE_LIMIT",
-        "message": "You have exceeded your rate limit. Try again later or contact us at https://api.data.gov/contact/",
-    }
-}
+IN_PROCESS_URL = "http://congress.test/v3"  # any host: the MockTransport answers every request
 
 
 @dataclass(frozen=True)
 class Seen:
-    """A request as the server received it."""
+    """A request as the fake received it."""
 
     path: str
     query: dict[str, str]
@@ -116,15 +68,12 @@ class Seen:
     stamp: float
 
 
-def _parse_stamp(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text).astimezone(UTC) if text else None
-
-
 class FakeCongressApi:
     """Serve ``meetings`` (inner detail objects) and ``committees`` (committees.json rows).
 
     ``key`` is the only API key accepted. ``stamp`` is called for each request (tests pass
-    a fake clock to see when requests happened). Use as a context manager.
+    a fake clock to see when requests happened). :meth:`transport` answers in process; as a
+    context manager it also serves on a local port (:attr:`base_url`).
     """
 
     def __init__(
@@ -144,25 +93,39 @@ class FakeCongressApi:
         self.repeat_budget: int | None = None  # how many repeats are served (None: every time)
         self.rate: RateWindow | None = None  # a rolling request limit, like api.data.gov's (see ``limit_rate``)
         self._faults: dict[tuple[str, int | None], deque[list[Any]]] = {}
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._lock = threading.Lock()  # the local server answers from several threads
+        self._server: LocalServer | None = None
 
-    # -- lifecycle ------------------------------------------------------------------------
+    # -- the two ways in ------------------------------------------------------------------
+
+    def transport(self) -> httpx.MockTransport:
+        """An in-process transport answering like the server (no delays, no truncation)."""
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            headers = {name.lower(): value for name, value in request.headers.items()}
+            reply = self.respond(request.url.raw_path.decode("ascii"), headers)
+            if reply.delay or reply.truncate is not None:
+                raise RuntimeError("a delayed or truncated reply needs the real server: `with FakeCongressApi(...)`")
+            return httpx.Response(reply.status, headers=reply.headers, content=reply.body or b"")
+
+        return httpx.MockTransport(handle)
 
     def __enter__(self) -> FakeCongressApi:
-        self._thread.start()
+        self._server = LocalServer(self.respond)
+        self._server.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v3"
+        """The local server's API root (only while serving, inside ``with``)."""
+        if self._server is None:
+            raise RuntimeError("FakeCongressApi is not serving: use `with` for a URL, or transport= in process")
+        return self._server.url + "/v3"
 
     # -- scripting ------------------------------------------------------------------------
 
@@ -201,176 +164,55 @@ class FakeCongressApi:
                     return reply
         return None
 
-    # -- normal answers -------------------------------------------------------------------
+    # -- the routing core -----------------------------------------------------------------
+
+    def respond(self, target: str, headers: dict[str, str]) -> Reply:
+        """The reply to ``GET target`` (the raw request target) with lower-cased ``headers``."""
+        parts = urlsplit(target)
+        path = parts.path.removeprefix("/v3")
+        query = {name: values[-1] for name, values in parse_qs(parts.query).items()}
+        self.requests.append(Seen(path, query, headers, target, self.stamp()))
+        counted: dict[str, str] = {}
+        if self.rate is not None:
+            with self._lock:
+                admitted, counted = self.rate.admit(self.stamp())
+            if not admitted:
+                return json_reply(429, OVER_RATE_LIMIT, counted)
+        offset = int(query["offset"]) if query.get("offset", "").isdigit() else None
+        fault = self._next_fault(path, offset)
+        if fault is not None and fault.body is not None:
+            return replace(fault, headers={**fault.headers, **counted})
+        code, body = self._authorised_answer(headers, path, query)
+        normal = json_reply(code, body, counted)
+        return normal if fault is None else replace(normal, delay=fault.delay, truncate=fault.truncate)
+
+    def _authorised_answer(self, headers: dict[str, str], path: str, query: dict[str, str]) -> tuple[int, Any]:
+        given = headers.get("x-api-key") or query.get("api_key")
+        if not given:
+            return 403, API_KEY_MISSING
+        if given != self.key:
+            return 403, API_KEY_INVALID
+        return self.answer(path, query)
 
     def answer(self, path: str, query: dict[str, str]) -> tuple[int, Any]:
+        """The normal answer (status, JSON body) to an authorised request; subclasses add resources."""
         parts = path.strip("/").split("/")
         if parts[:1] == ["committee-meeting"] and len(parts) in (2, 3):
             return 200, self._meeting_list(parts[1:], query)
         if parts[:1] == ["committee-meeting"] and len(parts) == 4:
-            return self._meeting_detail(*parts[1:])
+            return meeting_detail(self.meetings, *parts[1:])
         if parts[:1] == ["committee"] and len(parts) == 2:
-            return 200, self._committee_list(query)
+            return 200, committee_page(self.committees, query)
         return 404, {"error": f"Unknown resource: {path.strip('/')}", "request": {}}
 
     def _meeting_list(self, selector: list[str], query: dict[str, str]) -> dict[str, Any]:
-        congress = int(selector[0])
         chamber = selector[1] if len(selector) > 1 else None
-        since, until = _parse_stamp(query.get("fromDateTime")), _parse_stamp(query.get("toDateTime"))
-        chosen = []
-        for meeting in self.meetings:
-            updated = datetime.fromisoformat(meeting["updateDate"]).astimezone(UTC)
-            if meeting["congress"] != congress:
-                continue
-            if chamber and meeting["chamber"].lower() != chamber:
-                continue
-            if (since and updated < since) or (until and updated > until):
-                continue
-            chosen.append(meeting)
-        offset, limit = int(query.get("offset", 0)), min(int(query.get("limit", 20)), 250)
+        chosen = listed_meetings(self.meetings, int(selector[0]), chamber, query)
+        offset, limit = page_window(query)
         served = self.repeat_offsets.get(offset, offset)
         if served != offset and self.repeat_budget is not None:
             if self.repeat_budget <= 0:
                 served = offset
             else:
                 self.repeat_budget -= 1
-        items = [
-            {
-                "chamber": meeting["chamber"],
-                "congress": meeting["congress"],
-                "eventId": meeting["eventId"],
-                "updateDate": meeting["updateDate"],
-                "url": f"{API_HOST}/committee-meeting/{congress}/"
-                f"{meeting['chamber'].lower()}/{meeting['eventId']}?format=json",
-            }
-            for meeting in chosen[served : served + limit]
-        ]
-        pagination: dict[str, Any] = {"count": len(chosen)}
-        base = f"{API_HOST}/committee-meeting/{'/'.join(selector)}"
-        if offset + limit < len(chosen):
-            pagination["next"] = f"{base}?offset={offset + limit}&limit={limit}&format=json"
-        if offset > 0:
-            pagination["prev"] = f"{base}?offset={max(0, offset - limit)}&limit={limit}&format=json"
-        return {
-            "committeeMeetings": items,
-            "pagination": pagination,
-            "request": {"congress": str(congress), "contentType": "application/json", "format": "json"},
-        }
-
-    def _meeting_detail(self, congress: str, chamber: str, event_id: str) -> tuple[int, Any]:
-        for meeting in self.meetings:
-            if (
-                str(meeting["congress"]) == congress
-                and meeting["eventId"] == event_id
-                and meeting["chamber"].lower() == chamber
-            ):
-                return 200, {
-                    "committeeMeeting": meeting,
-                    "request": {"congress": congress, "chamber": chamber, "eventId": event_id, "format": "json"},
-                }
-        return 404, {
-            "error": f"Unknown resource: committee-meeting/{congress}/{chamber}/{event_id}",
-            "request": {"format": "json"},
-        }
-
-    def _committee_list(self, query: dict[str, str]) -> dict[str, Any]:
-        by_code = {row["systemCode"]: row for row in self.committees}
-        items = []
-        for row in self.committees:
-            item = {key: row[key] for key in ("chamber", "committeeTypeCode", "name", "systemCode", "url")}
-            item["updateDate"] = "2025-01-03T12:00:00Z"
-            parent = by_code.get(row["parent"]) if row["parent"] else None
-            if row["parent"]:
-                item["parent"] = {
-                    "systemCode": row["parent"],
-                    "name": parent["name"] if parent else None,
-                    "url": parent["url"] if parent else None,
-                }
-            items.append(item)
-        offset, limit = int(query.get("offset", 0)), min(int(query.get("limit", 20)), 250)
-        page = items[offset : offset + limit]
-        pagination: dict[str, Any] = {"count": len(items)}
-        if offset + limit < len(items):
-            pagination["next"] = f"{API_HOST}/committee/119?offset={offset + limit}&limit={limit}"
-        return {"committees": page, "pagination": pagination, "request": {"format": "json"}}
-
-    # -- HTTP plumbing --------------------------------------------------------------------
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms stalls
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                try:
-                    api._serve(self)
-                except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
-                    self.close_connection = True
-
-        return Handler
-
-    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
-        target = urlsplit(handler.path)
-        path = target.path.removeprefix("/v3")
-        query = {name: values[-1] for name, values in parse_qs(target.query).items()}
-        headers = {name.lower(): value for name, value in handler.headers.items()}
-        self.requests.append(Seen(path, query, headers, handler.path, self.stamp()))
-        counted: dict[str, str] = {}
-        if self.rate is not None:
-            with self._lock:
-                admitted, counted = self.rate.admit(self.stamp())
-            if not admitted:
-                body = json.dumps(OVER_RATE_LIMIT).encode()
-                self._send(handler, 429, body, {"Content-Type": "application/json", **counted}, None)
-                return
-
-        offset = int(query["offset"]) if query.get("offset", "").isdigit() else None
-        fault = self._next_fault(path, offset)
-        if fault is not None and fault.delay:
-            time.sleep(fault.delay)
-        if fault is not None and fault.body is not None:
-            self._send(handler, fault.status, fault.body, {**fault.headers, **counted}, fault.truncate)
-            return
-        code, body = self._authorised_answer(headers, path, query)
-        data = json.dumps(body).encode()
-        truncate = fault.truncate if fault is not None else None
-        self._send(handler, code, data, {"Content-Type": "application/json", **counted}, truncate)
-
-    def _authorised_answer(self, headers: dict[str, str], path: str, query: dict[str, str]) -> tuple[int, Any]:
-        given = headers.get("x-api-key") or query.get("api_key")
-        if not given:
-            return 403, {
-                "error": {
-                    "code": "API_KEY_MISSING",
-                    "message": "No api_key was supplied. Get one at https://api.congress.gov/sign-up/",
-                }
-            }
-        if given != self.key:
-            return 403, {
-                "error": {
-                    "code": "API_KEY_INVALID",
-                    "message": "An invalid api_key was supplied. Get one at https://api.congress.gov/sign-up/",
-                }
-            }
-        return self.answer(path, query)
-
-    @staticmethod
-    def _send(
-        handler: BaseHTTPRequestHandler, code: int, body: bytes, headers: dict[str, str], truncate: int | None
-    ) -> None:
-        handler.send_response(code)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(body)))
-        if truncate is not None:
-            handler.send_header("Connection", "close")
-        handler.end_headers()
-        handler.wfile.write(body if truncate is None else body[:truncate])
-        handler.wfile.flush()
-        if truncate is not None:
-            handler.close_connection = True
+        return meeting_page(selector, chosen, offset, limit, served)
