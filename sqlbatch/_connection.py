@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import apsw
 
+from ._backend import SQLITE
 from ._errors import CaptureConflictError, OpenError, UnitOfWorkError
 from ._schema import SchemaCache
 from .file_mode import FileModeOutcome, found_mode, note_home, restore
@@ -80,6 +81,7 @@ class Connection:
     def __init__(self, raw: apsw.Connection, path: str) -> None:
         self.raw = raw
         self.path = path
+        self.backend = SQLITE
         self.schema = SchemaCache(raw)
         self._capture_owner: object | None = None
         self._capture_hooked = False  # the owner's preupdate hook is registered (under its id)
@@ -329,8 +331,16 @@ def connect(
 
     Raises :class:`sqlbatch.OpenError` with a message saying what to do when the folder
     does not exist, the file is not a SQLite database, or it cannot be written.
+
+    A ``postgresql://`` (or ``postgres://``) URL opens a session on that server instead
+    (psycopg 3, ``sqlbatch._pg.connection.PgConnection``: the same surface; the SQLite
+    options do not apply there). Its password never appears in errors or ``repr``.
     """
     text = os.fspath(path)
+    if text.startswith(("postgresql://", "postgres://")):
+        from ._pg.connection import connect_postgres  # psycopg is imported only for a server
+
+        return connect_postgres(text)  # type: ignore[return-value]
     if text != ":memory:" and not text.startswith("file:"):
         folder = Path(text).resolve().parent
         if not folder.is_dir():
