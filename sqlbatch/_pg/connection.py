@@ -23,7 +23,7 @@ import contextlib
 import functools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import psycopg
 from psycopg import sql as pgsql
@@ -66,7 +66,10 @@ def redact(url: str) -> str:
     if query:
         pairs = [(k, "***" if k.lower() == "password" else v) for k, v in parse_qsl(query, keep_blank_values=True)]
         query = urlencode(pairs, safe="/*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url  # nothing to mask (urlunsplit would also drop the empty host of ``postgresql:///db``)
+    rebuilt = f"{parts.scheme}://{netloc}{parts.path}"
+    return rebuilt + (f"?{query}" if query else "") + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def _secrets(url: str) -> list[str]:
