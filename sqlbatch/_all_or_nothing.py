@@ -4,7 +4,8 @@ A backup is taken first where the engine has one (SQLite: an online copy of the 
 PostgreSQL: none, the run is one server transaction, and a committed run is undone later from
 its undo journal with ``revert``); one unit of work holds the whole run. A failing record, batch
 check or post-run check rolls everything back and quarantines the failing records; a record
-that makes SQLite end the transaction stops applying (the rest is only read and checked).
+that makes SQLite end the transaction (or a failed statement on PostgreSQL, which leaves the
+transaction refusing every other one) stops applying (the rest is only read and checked).
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ def _apply(state: RunState, whole: _Whole, batch: Batch) -> Any:
         raise
     except Exception as exc:  # noqa: BLE001 - fails the whole run, named by batch
         whole.failures.extend((it.key, Issue(type(exc).__name__, str(exc), it.key), batch.no) for it in batch.items)
+        # PostgreSQL: a failed statement leaves the transaction refusing every other one, as
+        # if it were lost: the rest is only read and checked
+        whole.lost = state.conn.transaction_failed
     return None
 
 

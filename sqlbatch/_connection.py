@@ -129,6 +129,10 @@ class Connection:
     def in_transaction(self) -> bool:
         return not self.raw.get_autocommit()
 
+    #: SQLite never keeps a transaction open in a failed state (it undoes the statement, or
+    #: ends the transaction); PostgreSQL does until a rollback (``PgConnection``).
+    transaction_failed = False
+
     def total_changes(self) -> int:
         return self.raw.total_changes()
 
