@@ -32,10 +32,11 @@ import apsw
 from ._backend import SQLITE
 from ._errors import CaptureConflictError, OpenError, UnitOfWorkError
 from ._schema import SchemaCache
+from ._units import UnitHost
 from .file_mode import FileModeOutcome, found_mode, note_home, restore
 
 if TYPE_CHECKING:
-    from ._unit_of_work import UnitOfWork
+    pass
 
 __all__ = ["Connection", "FileModeOutcome", "Row", "connect"]
 
@@ -75,7 +76,7 @@ def _row_trace(cursor: apsw.Cursor, values: tuple) -> Row:
     return Row(values, tuple(d[0] for d in cursor.get_description()))
 
 
-class Connection:
+class Connection(UnitHost):
     """A thin wrapper over :class:`apsw.Connection`; ``raw`` is the APSW object."""
 
     def __init__(self, raw: apsw.Connection, path: str) -> None:
@@ -85,8 +86,7 @@ class Connection:
         self.schema = SchemaCache(raw)
         self._capture_owner: object | None = None
         self._capture_hooked = False  # the owner's preupdate hook is registered (under its id)
-        self._active_unit: UnitOfWork | None = None
-        self._tx_stack: list[str | None] = []  # per open ``with conn:``: savepoint name or None
+        self.init_units()
         #: The journal mode the file is kept in, noted before ``connect()`` switched it to WAL
         #: (``None`` for ``:memory:`` and read-only connections, which change nothing).
         self.found_journal_mode: str | None = None
@@ -143,7 +143,7 @@ class Connection:
         return self.raw.last_insert_rowid()
 
     def close(self) -> None:
-        if self._active_unit is not None:
+        if self.active_unit is not None:
             raise UnitOfWorkError("close(): a unit of work is still open on this connection")
         self.raw.close()
 
@@ -163,60 +163,11 @@ class Connection:
         if self.found_journal_mode is None:  # in memory or read-only: this connection changed nothing
             mode = str(self.query_value("PRAGMA journal_mode")).lower()
             return FileModeOutcome(mode, mode)
-        if self._active_unit is not None or self.in_transaction:
+        if self.active_unit is not None or self.in_transaction:
             raise UnitOfWorkError("restore_journal_mode(): finish the open transaction or unit of work first")
         return restore(self.raw, self.found_journal_mode, wait_s)
 
-    def __enter__(self) -> Connection:
-        # A transaction of its own only when none is open: inside a caller's BEGIN or a unit
-        # of work, a SAVEPOINT, so leaving the block never ends a transaction it did not start.
-        if not self.in_transaction:
-            self.raw.execute("BEGIN IMMEDIATE")
-            self._tx_stack.append(None)
-        else:
-            name = f"sqlbatch_tx{len(self._tx_stack)}"
-            self.raw.execute(f"SAVEPOINT {name}")
-            self._tx_stack.append(name)
-        return self
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        name = self._tx_stack.pop()
-        if not self.in_transaction:  # SQLite already ended it (RAISE(ROLLBACK)...)
-            return
-        if name is None:
-            self.raw.execute("ROLLBACK" if exc_type else "COMMIT")
-        elif exc_type:
-            self.raw.execute(f"ROLLBACK TO {name}; RELEASE {name}")
-        else:
-            self.raw.execute(f"RELEASE {name}")
-
     # -- units of work and change capture --------------------------------------------------
-    def unit_of_work(self, strategy: Any = "memory", *, name: str | None = None, nested: bool = False) -> UnitOfWork:
-        """A tracked unit of work for one batch (see :class:`sqlbatch.UnitOfWork`).
-
-        ``nested=True`` runs it inside the transaction the caller opened (like SQLAlchemy's
-        ``begin_nested()``); without it, beginning inside an open transaction is an error.
-        """
-        from ._unit_of_work import UnitOfWork
-
-        return UnitOfWork(self, strategy, name=name, nested=nested)
-
-    @property
-    def active_unit(self) -> UnitOfWork | None:
-        """The unit of work open on this connection, or ``None``."""
-        return self._active_unit
-
-    def bind_unit(self, unit: UnitOfWork) -> None:
-        """Called by a unit of work as it begins: one open unit per connection."""
-        if self._active_unit is not None and self._active_unit is not unit:
-            raise UnitOfWorkError("begin(): another unit of work is open on this connection")
-        self._active_unit = unit
-
-    def unbind_unit(self, unit: UnitOfWork) -> None:
-        """Called by a unit of work as it ends."""
-        if self._active_unit is unit:
-            self._active_unit = None
-
     def abort(self) -> None:
         """Roll back whatever is open and free the capture; safe to call when nothing is.
 
@@ -228,11 +179,7 @@ class Connection:
         if self.in_transaction:
             with contextlib.suppress(apsw.Error):
                 self.raw.execute("ROLLBACK")
-        unit = self._active_unit
-        if unit is not None:
-            with contextlib.suppress(Exception):  # best effort: what it leaves is freed below
-                unit.abandon()
-            self._active_unit = None
+        self.drop_unit()  # best effort: what it leaves is freed below
         owner = self._capture_owner
         if owner is not None and not isinstance(owner, _UserSession):
             self.release_capture(owner)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ._backend import Backend, backend_for
@@ -87,7 +87,7 @@ class Journal:
 
     def prune_undo(self, days: float) -> None:
         """Drop stored before-images of runs older than ``days``."""
-        cutoff = utc_text(datetime.now(timezone.utc) - timedelta(days=days))
+        cutoff = utc_text(datetime.now(UTC) - timedelta(days=days))
         self.conn.execute(
             "DELETE FROM sqlbatch_undo WHERE run_id IN (SELECT run_id FROM sqlbatch_runs WHERE started_at < ?)",
             (cutoff,),
@@ -107,7 +107,7 @@ class Journal:
         self.update_run(
             run_id,
             status=status,
-            finished_at=utc_text(datetime.now(timezone.utc)),
+            finished_at=utc_text(datetime.now(UTC)),
             metrics=json.dumps(metrics, default=str),
             **fields,
         )
@@ -147,7 +147,7 @@ class Journal:
 
     def resolve(self, run_id: int, keys: list[str]) -> int:
         """Mark quarantined records that have now committed as resolved."""
-        now = utc_text(datetime.now(timezone.utc))
+        now = utc_text(datetime.now(UTC))
         done = 0
         for key in keys:
             self.conn.execute(
@@ -161,8 +161,7 @@ class Journal:
     def quarantined_keys(self) -> set[str]:
         try:
             return {
-                r[0]
-                for r in self.conn.execute("SELECT record_key FROM sqlbatch_quarantine WHERE status='quarantined'")
+                r[0] for r in self.conn.execute("SELECT record_key FROM sqlbatch_quarantine WHERE status='quarantined'")
             }
         except Exception:  # noqa: BLE001 - table not created yet
             return set()
@@ -204,7 +203,7 @@ class Journal:
 
 def utc_text(moment: datetime) -> str:
     """A time as the journal stores it (SQLite's ``strftime('%Y-%m-%dT%H:%M:%fZ')``), UTC."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def table_exists(conn: Connection, name: str) -> bool:

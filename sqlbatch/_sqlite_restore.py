@@ -43,7 +43,8 @@ def dangling(conn: Connection, tables: set[str] | None) -> list[Dangling]:
     if tables is None:
         found = raw.execute("PRAGMA foreign_key_check").fetchall()
     else:
-        found = [tuple(r) for t in _fk_tables(conn, tables) for r in raw.execute(f"PRAGMA foreign_key_check({quote(t)})")]
+        checks = (raw.execute(f"PRAGMA foreign_key_check({quote(t)})") for t in _fk_tables(conn, tables))
+        found = [tuple(r) for rows in checks for r in rows]
     fk_lists: dict[str, dict[int, list[tuple[str, str]]]] = {}
     out = []
     for table, rowid, parent, fkid in found:
@@ -57,7 +58,8 @@ def dangling(conn: Connection, tables: set[str] | None) -> list[Dangling]:
         if rowid is not None and pairs:
             cols = ", ".join(quote(c) for c, _ in pairs)
             values = tuple(raw.execute(f"SELECT {cols} FROM {quote(table)} WHERE rowid=?", (rowid,)).fetchone() or ())
-        parent_key = tuple(zip([to for _, to in pairs], values, strict=True)) if values and all(to for _, to in pairs) else ()
+        known = bool(values) and all(to for _, to in pairs)
+        parent_key = tuple(zip([to for _, to in pairs], values, strict=True)) if known else ()
         key = (rowid,) if rowid is not None else ()
         out.append(Dangling(table, ("rowid",), key, parent, tuple(c for c, _ in pairs), values, parent_key, fkid))
     return out

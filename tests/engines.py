@@ -22,7 +22,23 @@ import apsw
 import pytest
 
 import sqlbatch
-from sqlbatch import RecordFailed
+from tests.support.processor import apply, record, records, spread_bad
+
+__all__ = [
+    "ENGINES",
+    "SHARED_STRATEGIES",
+    "Engine",
+    "PostgresEngine",
+    "SqliteEngine",
+    "apply",
+    "engine",
+    "processor",
+    "quarantine",
+    "record",
+    "records",
+    "run",
+    "spread_bad",
+]
 
 ENGINES = ("sqlite", "postgresql")
 #: The strategies both engines have (``session`` is SQLite's alone).
@@ -75,7 +91,6 @@ NATURAL = {
     "parent": "SELECT id, name, cat, ts FROM parent",
     "child": "SELECT parent_id, pos, v FROM child",
 }
-BAD_KINDS = ("check", "fk", "name", "raise", "named")
 
 
 class Engine:
@@ -183,68 +198,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield PostgresEngine(request.getfixturevalue("pg_url"))
 
 
-# -- records, apply and runs written once for both engines -------------------------------------
-def record(i: int, bad: str | None = None, *, version: int = 0) -> dict[str, Any]:
-    """Record ``i``: a parent with two children; ``bad`` makes it fail (as tests/support/processor.py)."""
-    rec: dict[str, Any] = {
-        "key": f"r{i:04d}",
-        "id": i,
-        "name": f"name {i}" + (f" v{version}" if version else ""),
-        "cat": 1 + i % 3,
-        "ts": f"t{i:06d}",
-        "children": [f"c{i}-a", f"c{i}-b"],
-    }
-    if bad == "check":
-        rec["children"] = [f"c{i}-a", "bad"]  # the parent row is written first, then this fails
-    elif bad == "fk":
-        rec["cat"] = 99
-    elif bad == "name":
-        rec["name"] = ""
-    elif bad in ("raise", "named"):
-        rec["fail"] = bad
-    elif bad is not None:
-        raise ValueError(bad)
-    return rec
-
-
-def records(n: int, bad: dict[int, str] | None = None, *, version: int = 0) -> list[dict[str, Any]]:
-    bad = bad or {}
-    return [record(i, bad.get(i), version=version) for i in range(1, n + 1)]
-
-
-def spread_bad(n: int, every: int) -> dict[int, str]:
-    return {i: BAD_KINDS[j % len(BAD_KINDS)] for j, i in enumerate(range(every // 2, n + 1, every))}
-
-
-def apply(uow: Any, batch: list[dict[str, Any]]) -> list[str]:
-    """Upsert each record's parent and children in SQL both engines run; added/updated/unchanged."""
-    out = []
-    for r in batch:
-        old = uow.execute("SELECT name, cat, ts FROM parent WHERE id=?", (r["id"],)).fetchall()
-        kids = [row[0] for row in uow.execute("SELECT v FROM child WHERE parent_id=? ORDER BY pos", (r["id"],))]
-        if old and tuple(old[0]) == (r["name"], r["cat"], r["ts"]) and kids == r["children"] and not r.get("fail"):
-            out.append("unchanged")
-            continue
-        uow.execute(
-            "INSERT INTO parent(id, name, cat, ts) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
-            " name=excluded.name, cat=excluded.cat, ts=excluded.ts",
-            (r["id"], r["name"], r["cat"], r["ts"]),
-        )
-        for pos, v in enumerate(r["children"]):
-            uow.execute(
-                "INSERT INTO child(parent_id, pos, v) VALUES (?, ?, ?)"
-                " ON CONFLICT(parent_id, pos) DO UPDATE SET v=excluded.v WHERE child.v IS DISTINCT FROM excluded.v",
-                (r["id"], pos, v),
-            )
-        uow.execute("DELETE FROM child WHERE parent_id=? AND pos>=?", (r["id"], len(r["children"])))
-        if r.get("fail") == "raise":
-            raise RuntimeError("injected failure after the record's writes")
-        if r.get("fail") == "named":
-            raise RecordFailed(r["key"], "named_rule", "injected failure naming its record", "name")
-        out.append("updated" if old else "added")
-    return out
-
-
+# -- runs: the processor tests' records and apply (SQL both engines run) -------------------------
 def processor(conn: sqlbatch.Connection, strategy: str = "memory", **kw: Any) -> sqlbatch.Processor:
     kw.setdefault("apply", apply)
     kw.setdefault("key", lambda r: r["key"])

@@ -131,7 +131,8 @@ class PostgresBackend:
         """Undo ``changes`` newest first in the open transaction, without user triggers where allowed."""
         quiet = conn.query_value(
             "SELECT rolsuper OR (current_setting('server_version_num')::int >= 150000"
-            " AND has_parameter_privilege('session_replication_role', 'SET')) FROM pg_roles WHERE rolname = current_user"
+            " AND has_parameter_privilege('session_replication_role', 'SET'))"
+            " FROM pg_roles WHERE rolname = current_user"
         )
         if quiet:
             conn.raw.execute("SELECT set_config('session_replication_role', 'replica', true)")
@@ -178,4 +179,3 @@ class PostgresBackend:
 
 
 POSTGRES = PostgresBackend()
-

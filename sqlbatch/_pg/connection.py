@@ -30,13 +30,14 @@ from psycopg import sql as pgsql
 
 from .._connection import Row
 from .._errors import OpenError, UnitOfWorkError
+from .._units import UnitHost
 from ..file_mode import FileModeOutcome
 from .capture import LOG
 from .lease import AdvisoryLease
 from .strategies import CaptureManager
 
 if TYPE_CHECKING:
-    from .._unit_of_work import UnitOfWork
+    pass
 
 __all__ = ["PgConnection", "connect_postgres", "redact"]
 
@@ -113,7 +114,7 @@ def _rows(cursor: psycopg.Cursor[Any]) -> Any:
     return lambda values: Row(values, names)
 
 
-class PgConnection:
+class PgConnection(UnitHost):
     """A thin wrapper over a :class:`psycopg.Connection`; ``raw`` is the psycopg object."""
 
     def __init__(self, raw: psycopg.Connection[Any], conninfo: str, path: str) -> None:
@@ -125,8 +126,7 @@ class PgConnection:
         self.capture = CaptureManager(self)
         self.found_journal_mode: str | None = None
         self._conninfo = conninfo
-        self._active_unit: UnitOfWork | None = None
-        self._tx_stack: list[str | None] = []
+        self.init_units()
         self._rowcount = -1
 
     # -- the familiar surface ----------------------------------------------------------------
@@ -177,7 +177,7 @@ class PgConnection:
         return self.raw.info.transaction_status == _INERROR
 
     def close(self) -> None:
-        if self._active_unit is not None:
+        if self.active_unit is not None:
             raise UnitOfWorkError("close(): a unit of work is still open on this connection")
         self.raw.close()
 
@@ -189,58 +189,12 @@ class PgConnection:
         """The run lease of ``job`` on this database: a session advisory lock of its own."""
         return AdvisoryLease(self._conninfo, job)
 
-    def __enter__(self) -> PgConnection:
-        if not self.in_transaction:
-            self.raw.execute("BEGIN")
-            self._tx_stack.append(None)
-        else:
-            name = f"sqlbatch_tx{len(self._tx_stack)}"
-            self.raw.execute(f"SAVEPOINT {name}")
-            self._tx_stack.append(name)
-        return self
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        name = self._tx_stack.pop()
-        if not self.in_transaction:
-            return
-        if name is None:
-            self.raw.execute("ROLLBACK" if exc_type or self.transaction_failed else "COMMIT")
-        elif exc_type:
-            self.raw.execute(f"ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}")
-        else:
-            self.raw.execute(f"RELEASE SAVEPOINT {name}")
-
-    # -- units of work ---------------------------------------------------------------------------
-    def unit_of_work(self, strategy: Any = "memory", *, name: str | None = None, nested: bool = False) -> UnitOfWork:
-        """A tracked unit of work for one batch (see :class:`sqlbatch.UnitOfWork`)."""
-        from .._unit_of_work import UnitOfWork
-
-        return UnitOfWork(self, strategy, name=name, nested=nested)
-
-    @property
-    def active_unit(self) -> UnitOfWork | None:
-        return self._active_unit
-
-    def bind_unit(self, unit: UnitOfWork) -> None:
-        if self._active_unit is not None and self._active_unit is not unit:
-            raise UnitOfWorkError("begin(): another unit of work is open on this connection")
-        self._active_unit = unit
-
-    def unbind_unit(self, unit: UnitOfWork) -> None:
-        if self._active_unit is unit:
-            self._active_unit = None
-
     def abort(self) -> None:
         """Roll back whatever is open and end the open unit of work; safe when nothing is."""
         if self.in_transaction:
             with contextlib.suppress(psycopg.Error):
                 self.raw.execute("ROLLBACK")
-        unit = self._active_unit
-        if unit is not None:
-            with contextlib.suppress(Exception):
-                unit.abandon()
-            self._active_unit = None
-        self._tx_stack.clear()
+        self.drop_unit()
 
     def __repr__(self) -> str:
         return f"<sqlbatch.Connection {self.path!r}>"

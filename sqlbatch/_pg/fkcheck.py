@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
 import psycopg
 from psycopg import sql
 
@@ -87,7 +88,8 @@ def dangling_rows(conn: psycopg.Connection, tables: Iterable[str] | None = None)
             parent=sql.Identifier(parent),
             present=sql.SQL(" AND ").join(sql.SQL("c.{} IS NOT NULL").format(sql.Identifier(c)) for c in cols),
             match=sql.SQL(" AND ").join(
-                sql.SQL("p.{} = c.{}").format(sql.Identifier(p), sql.Identifier(c)) for c, p in zip(cols, pcols, strict=True)
+                sql.SQL("p.{} = c.{}").format(sql.Identifier(p), sql.Identifier(c))
+                for c, p in zip(cols, pcols, strict=True)
             ),
         )
         key_columns = tuple(pk) or tuple(cols)
