@@ -22,6 +22,7 @@ import apsw
 import pytest
 
 import sqlbatch
+from tests.support.processor import SCHEMA as PROCESSOR_SCHEMA
 from tests.support.processor import apply, record, records, spread_bad
 
 __all__ = [
@@ -44,25 +45,8 @@ ENGINES = ("sqlite", "postgresql")
 #: The strategies both engines have (``session`` is SQLite's alone).
 SHARED_STRATEGIES = ("memory", "savepoint")
 
-_SQLITE_SCHEMA = """
-CREATE TABLE category(id INTEGER PRIMARY KEY, label TEXT NOT NULL);
-CREATE TABLE parent(
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL CHECK (length(name) > 0),
-    cat INTEGER NOT NULL REFERENCES category(id),
-    ts TEXT
-);
-CREATE TABLE child(
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    parent_id INTEGER NOT NULL REFERENCES parent(id) ON DELETE CASCADE,
-    pos INTEGER NOT NULL,
-    v TEXT NOT NULL CHECK (v <> 'bad'),
-    UNIQUE (parent_id, pos)
-);
-CREATE INDEX child_parent ON child(parent_id);
-"""
-# the same tables in PostgreSQL's dialect; the foreign keys DEFERRABLE, as the hearings schema
-# declares them, so the scoped check (SET CONSTRAINTS ALL IMMEDIATE) has work to do
+# the processor tests' tables (tests/support/processor.py) in PostgreSQL's dialect; the foreign
+# keys DEFERRABLE, as the hearings schema declares them, so the scoped check has work to do
 _PG_SCHEMA = """
 CREATE TABLE category(id integer PRIMARY KEY, label text NOT NULL);
 CREATE TABLE parent(
@@ -80,7 +64,7 @@ CREATE TABLE child(
 );
 CREATE INDEX child_parent ON child(parent_id);
 """
-SEED = """
+_PG_SEED = """
 INSERT INTO category VALUES (1, 'one'), (2, 'two'), (3, 'three');
 INSERT INTO parent VALUES (100000, 'seeded', 1, 't000000');
 INSERT INTO child(parent_id, pos, v) VALUES (100000, 0, 'seed-a'), (100000, 1, 'seed-b');
@@ -102,8 +86,9 @@ class Engine:
     def connect(self) -> sqlbatch.Connection:
         return sqlbatch.connect(self.target)
 
-    def create(self, schema: str | None = None, seed: str = SEED) -> Engine:
-        self.execute_script((schema or self.schema) + seed)
+    def create(self) -> Engine:
+        """The processor tests' tables and seed rows."""
+        self.execute_script(self.schema)
         return self
 
     def dump(self, queries: dict[str, str] = NATURAL) -> dict[str, list[tuple]]:
@@ -122,7 +107,7 @@ class Engine:
 
 class SqliteEngine(Engine):
     name = "sqlite"
-    schema = _SQLITE_SCHEMA
+    schema = PROCESSOR_SCHEMA
 
     def __init__(self, path: Path) -> None:
         self.target = os.fspath(path)
@@ -157,7 +142,7 @@ class SqliteEngine(Engine):
 
 class PostgresEngine(Engine):
     name = "postgresql"
-    schema = _PG_SCHEMA
+    schema = _PG_SCHEMA + _PG_SEED
 
     def __init__(self, url: str) -> None:
         self.target = url

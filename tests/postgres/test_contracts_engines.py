@@ -220,7 +220,7 @@ def test_post_run_check_compensates_the_batch_behind_an_error(engine: Engine) ->
         return out
 
     schema = engine.schema.replace("REFERENCES category(id) DEFERRABLE INITIALLY DEFERRED", "")
-    engine.execute_script(schema.replace("REFERENCES category(id)", "") + _seed())
+    engine.execute_script(schema.replace("REFERENCES category(id)", ""))
     result = run(
         engine,
         records(30),
@@ -232,12 +232,6 @@ def test_post_run_check_compensates_the_batch_behind_an_error(engine: Engine) ->
     assert result.metrics.batches_compensated >= 1
     assert engine.query("SELECT count(*) FROM category WHERE id = 3") == [(1,)]
     assert result.status in ("completed_with_quarantine", "completed_with_errors")
-
-
-def _seed() -> str:
-    from tests.engines import SEED
-
-    return SEED
 
 
 def _category_check(conn: Any) -> list[sqlbatch.Issue]:
