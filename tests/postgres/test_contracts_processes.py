@@ -1,0 +1,133 @@
+"""DESIGN §3.6 and §3.9 on both engines, with real second processes: a run killed with SIGKILL
+keeps whole batches and the next run resumes exactly; one run of a job at a time."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import sqlbatch
+from tests.engines import Engine, engine, records, run
+
+__all__ = ["engine"]
+
+HERE = Path(__file__).parents[2]  # the repository: the child imports tests.engines
+
+CHILD = textwrap.dedent("""
+    import os, sys, time
+    sys.path.insert(0, {here!r})
+    from pathlib import Path
+    from tests import engines as E
+    kind, target, progress_file, hold = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    eng = E.SqliteEngine(Path(target)) if kind == "sqlite" else E.PostgresEngine(target)
+    done = [0]
+
+    def slow_apply(uow, batch):
+        out = E.apply(uow, batch)
+        time.sleep(0.02)
+        while hold != "-" and os.path.exists(hold):  # hold the lease while the file is there
+            time.sleep(0.02)
+        return out
+
+    def progress(n):
+        done[0] += n
+        with open(progress_file + ".tmp", "w") as f:
+            f.write(str(done[0]))
+        os.replace(progress_file + ".tmp", progress_file)
+
+    E.run(eng, E.records(1000), "memory", apply=slow_apply, progress=progress, source="feed", batch_size=50)
+""").format(here=str(HERE))
+
+
+def start(engine: Engine, tmp_path: Path, hold: str = "-") -> tuple[subprocess.Popen, Path]:
+    progress = tmp_path / f"progress-{time.monotonic_ns()}"
+    child = subprocess.Popen([sys.executable, "-c", CHILD, engine.name, engine.target, str(progress), hold])
+    return child, progress
+
+
+def wait_for(progress: Path, child: subprocess.Popen, at_least: int) -> None:
+    deadline = time.monotonic() + 60
+    while not (progress.exists() and int(progress.read_text() or 0) >= at_least):
+        assert child.poll() is None, "the child run died"
+        assert time.monotonic() < deadline, "the child run made no progress"
+        time.sleep(0.01)
+
+
+@pytest.mark.slow
+def test_a_killed_run_keeps_whole_batches_and_the_next_resumes_exactly(engine: Engine, tmp_path: Path) -> None:
+    engine.create()
+    child, progress = start(engine, tmp_path)
+    wait_for(progress, child, 200)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    kept = [row[0] for row in engine.query("SELECT id FROM parent WHERE id < 100000")]
+    journaled = engine.query("SELECT coalesce(sum(committed), 0) FROM sqlbatch_batches")[0][0]
+    assert len(kept) % 50 == 0 and len(kept) >= 200 and journaled == len(kept)  # whole batches only
+    assert sorted(kept) == list(range(1, len(kept) + 1))
+    assert engine.query("SELECT count(*) FROM child WHERE parent_id < 100000") == [(2 * len(kept),)]
+
+    result = run(engine, records(1000), source="feed", batch_size=50)
+    assert result.metrics.records_resumed == len(kept)  # exactly where the killed run's last batch ended
+    assert result.metrics.records_committed == 1000 - len(kept)
+    statuses = engine.query("SELECT status FROM sqlbatch_runs ORDER BY run_id")
+    assert statuses == [("interrupted",), ("completed",)]
+    fresh = type(engine)(tmp_path / "fresh.db") if engine.name == "sqlite" else None
+    if fresh is not None:  # the same data as one uninterrupted run
+        fresh.create()
+        run(fresh, records(1000), source="feed", batch_size=50)
+        assert engine.dump() == fresh.dump()
+    else:
+        assert len(engine.dump()["parent"]) == 1001 and len(engine.dump()["child"]) == 2002
+
+
+@pytest.mark.slow
+def test_one_run_of_a_job_at_a_time_across_processes(engine: Engine, tmp_path: Path) -> None:
+    engine.create()
+    hold = tmp_path / "hold"
+    hold.write_text("")
+    child, progress = start(engine, tmp_path, str(hold))
+    try:
+        deadline = time.monotonic() + 30
+        while not _running(engine):  # the child holds the lease and wrote its journal row
+            assert time.monotonic() < deadline and child.poll() is None
+            time.sleep(0.02)
+        started = time.monotonic()
+        with pytest.raises(sqlbatch.RunLocked) as locked:
+            run(engine, records(10), source="other", lock_timeout=0.5)
+        assert time.monotonic() - started >= 0.5
+        assert f"pid {child.pid}" in str(locked.value) and "run 1 of job 'default'" in str(locked.value)
+        assert engine.query("SELECT count(*) FROM sqlbatch_runs") == [(1,)]  # nothing done, no journal row
+    finally:
+        hold.unlink()
+    assert child.wait(timeout=120) == 0
+    after = run(engine, records(10), source="other", lock_timeout=5)
+    assert after.status == "completed"
+
+
+def _running(engine: Engine) -> bool:
+    try:
+        return bool(engine.query("SELECT 1 FROM sqlbatch_runs WHERE status = 'running'"))
+    except Exception:  # noqa: BLE001 - the journal is not created yet by the child
+        return False
+
+
+def test_the_lease_is_per_job_on_postgresql(pg_url: str) -> None:
+    """Two jobs (two "hosts" with different sources) may run at once on one server."""
+    conn = sqlbatch.connect(pg_url)
+    try:
+        first, other = sqlbatch.lease_for(conn, "a"), sqlbatch.lease_for(conn, "b")
+        assert first.acquire(0) and other.acquire(0)
+        assert not sqlbatch.lease_for(conn, "a").acquire(0.2)
+        first.release()
+        again = sqlbatch.lease_for(conn, "a")
+        assert again.acquire(0)  # free again
+        again.release()
+        other.release()
+    finally:
+        conn.close()
