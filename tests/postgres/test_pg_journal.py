@@ -9,7 +9,7 @@ import threading
 import apsw
 import psycopg
 
-from sqlbatch._journal import SCHEMA
+from sqlbatch._journal_ddl import TABLES as SCHEMA
 from sqlbatch._pg.journal import ensure_journal
 from sqlbatch._undo import SCHEMA as UNDO_SCHEMA
 
