@@ -48,7 +48,8 @@ class PostgresBackend:
     """PostgreSQL through psycopg 3."""
 
     name = "postgresql"
-    journal_ddl = JOURNAL_DDL
+    # serialised: two first runs on an empty database would race on CREATE TABLE IF NOT EXISTS
+    journal_ddl = "SELECT pg_advisory_xact_lock(hashtext('sqlbatch.journal.ensure'));" + JOURNAL_DDL
     undo_ddl = UNDO_DDL
     retryable_errors: tuple[type[BaseException], ...] = (
         pgerrors.SerializationFailure,

@@ -75,7 +75,8 @@ class CaptureManager:
         if keyed:
             schema = self.conn.query_value("SELECT current_schema()")
             capture = TriggerCapture(self.conn.raw, keyed, schema=schema)
-            capture.install()  # in the caller's transaction as a savepoint, or committed now
+            if not capture.installed():  # DDL only when needed: it locks the tables until commit
+                capture.install()  # in the caller's transaction as a savepoint, or committed now
             self.capture = capture
 
 

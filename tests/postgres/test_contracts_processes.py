@@ -24,7 +24,7 @@ CHILD = textwrap.dedent("""
     sys.path.insert(0, {here!r})
     from pathlib import Path
     from tests import engines as E
-    kind, target, progress_file, hold = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    kind, target, progress_file, hold, job, first = sys.argv[1:7]
     eng = E.SqliteEngine(Path(target)) if kind == "sqlite" else E.PostgresEngine(target)
     done = [0]
 
@@ -41,14 +41,18 @@ CHILD = textwrap.dedent("""
             f.write(str(done[0]))
         os.replace(progress_file + ".tmp", progress_file)
 
-    E.run(eng, E.records(1000), "memory", apply=slow_apply, progress=progress, source="feed", batch_size=50)
+    recs = [E.record(i) for i in range(int(first), int(first) + 1000)]
+    E.run(eng, recs, "memory", apply=slow_apply, progress=progress, source="feed", batch_size=50, job=job)
 """).format(here=str(HERE))
 
 
-def start(engine: Engine, tmp_path: Path, hold: str = "-") -> tuple[subprocess.Popen, Path]:
+def start(
+    engine: Engine, tmp_path: Path, hold: str = "-", job: str = "default", first: int = 1
+) -> tuple[subprocess.Popen, Path]:
+    """A run of 1,000 records (``first`` on) of ``job`` in a process of its own."""
     progress = tmp_path / f"progress-{time.monotonic_ns()}"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, engine.name, engine.target, str(progress), hold])
-    return child, progress
+    argv = [engine.name, engine.target, str(progress), hold, job, str(first)]
+    return subprocess.Popen([sys.executable, "-c", CHILD, *argv]), progress
 
 
 def wait_for(progress: Path, child: subprocess.Popen, at_least: int) -> None:
@@ -131,3 +135,19 @@ def test_the_lease_is_per_job_on_postgresql(pg_url: str) -> None:
         other.release()
     finally:
         conn.close()
+
+
+@pytest.mark.slow
+def test_two_hosts_write_different_sources_to_one_server_at_once(pg_url: str, tmp_path: Path) -> None:
+    """Two processes, two jobs (one lease each), one server: both complete, nothing lost."""
+    from tests.engines import PostgresEngine
+
+    engine = PostgresEngine(pg_url).create()
+    runs = [start(engine, tmp_path, job=f"host{n}", first=1 + n * 1000) for n in (0, 1)]
+    for child, _ in runs:
+        assert child.wait(timeout=180) == 0
+    parents = engine.query("SELECT count(*), min(id), max(id) FROM parent WHERE id < 100000")
+    assert parents == [(2000, 1, 2000)]
+    assert engine.query("SELECT count(*) FROM child WHERE parent_id < 100000") == [(4000,)]
+    runs_journaled = engine.query("SELECT job, status, records_committed FROM sqlbatch_runs ORDER BY job")
+    assert runs_journaled == [("host0", "completed", 1000), ("host1", "completed", 1000)]
