@@ -161,6 +161,8 @@ def test_revert_with_conflicts(engine: Engine, strategy: str) -> None:
         with pytest.raises(sqlbatch.RevertRefused) as refused:
             sqlbatch.revert(conn, run_a.run_id, strategy=strategy)
         assert refused.value.later_runs == [run_b.run_id]
+        stored = sqlbatch.audit.run_changes(conn, run_b.run_id)  # the undo journal, read back
+        assert {c.table for c in stored} == {"parent", "child"} and len(stored) == 10 + 5 * 3  # 10 names, 5 new with 2 children
         assert engine.dump() != after_a
         sqlbatch.revert(conn, run_b.run_id, strategy=strategy)
         assert engine.dump() == after_a
@@ -242,3 +244,39 @@ def _category_check(conn: Any) -> list[sqlbatch.Issue]:
         sqlbatch.Issue("category", f"parent {pid} names missing category {cat}", rows=(("category", {"id": cat}),))
         for pid, cat in rows
     ]
+
+
+def test_a_revert_that_would_leave_a_dangling_reference_is_refused(engine: Engine) -> None:
+    """A row changed by hand to refer to a row the revert removes: refused, nothing changed."""
+    engine.create()
+
+    def setup(uow: Any) -> None:
+        uow.execute("INSERT INTO category VALUES (4, 'four')")
+
+    done = run(engine, records(5), setup=setup)
+    engine.execute("UPDATE parent SET cat = 4 WHERE id = 100000")  # by hand, after the run
+    before = engine.dump()
+    conn = engine.connect()
+    try:
+        with pytest.raises(sqlbatch.RevertRefused) as refused:
+            sqlbatch.revert(conn, done.run_id)
+        assert [(c.table, c.current["missing_parent"]) for c in refused.value.conflicts] == [("parent", "category")]
+    finally:
+        conn.close()
+    assert engine.dump() == before
+
+
+def test_the_post_run_foreign_key_check_names_child_and_parent(engine: Engine) -> None:
+    """``sqlbatch.foreign_key_check``: a dangling row (made with the checks off) names both rows."""
+    engine.create()
+    off = "PRAGMA foreign_keys=OFF;" if engine.name == "sqlite" else "SET session_replication_role = replica;"
+    engine.execute_script(off + "DELETE FROM category WHERE id = 1;")
+    conn = engine.connect()
+    try:
+        issues = sqlbatch.foreign_key_check(conn)
+    finally:
+        conn.close()
+    assert len(issues) == 1 and issues[0].rule == "foreign_key" and issues[0].field == "cat"
+    child, parent = issues[0].rows
+    assert child[0] == "parent" and parent == ("category", {"id": 1})
+    assert "parent row " in issues[0].message and "missing category row (1,)" in issues[0].message
