@@ -162,7 +162,8 @@ def test_revert_with_conflicts(engine: Engine, strategy: str) -> None:
             sqlbatch.revert(conn, run_a.run_id, strategy=strategy)
         assert refused.value.later_runs == [run_b.run_id]
         stored = sqlbatch.audit.run_changes(conn, run_b.run_id)  # the undo journal, read back
-        assert {c.table for c in stored} == {"parent", "child"} and len(stored) == 10 + 5 * 3  # 10 names, 5 new with 2 children
+        # 10 renamed parents, 5 new ones with 2 children each
+        assert {c.table for c in stored} == {"parent", "child"} and len(stored) == 10 + 5 * 3
         assert engine.dump() != after_a
         sqlbatch.revert(conn, run_b.run_id, strategy=strategy)
         assert engine.dump() == after_a
