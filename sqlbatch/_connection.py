@@ -25,7 +25,7 @@ import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import apsw
 
@@ -34,9 +34,6 @@ from ._errors import CaptureConflictError, OpenError, UnitOfWorkError
 from ._schema import SchemaCache
 from ._units import UnitHost
 from .file_mode import FileModeOutcome, found_mode, note_home, restore
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["Connection", "FileModeOutcome", "Row", "connect"]
 

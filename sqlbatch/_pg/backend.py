@@ -138,11 +138,13 @@ class PostgresBackend:
         if quiet:
             conn.raw.execute("SELECT set_config('session_replication_role', 'replica', true)")
         try:
+            shapes: dict[str, TableShape] = {}
             with conn.raw.cursor() as cur:
                 for c in reversed(changes):
+                    shape = shapes.get(c.table) or shapes.setdefault(c.table, self._shape(conn, c.table))
                     after = c.after if c.after is not None else dict(zip(c.key_columns, c.key, strict=True))
                     before = json.dumps(c.before) if c.before is not None else None
-                    compensate(cur, self._shape(conn, c.table), c.op, before, json.dumps(after))
+                    compensate(cur, shape, c.op, before, json.dumps(after))
         finally:
             if quiet and not conn.transaction_failed:
                 conn.raw.execute("SELECT set_config('session_replication_role', 'origin', true)")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import psycopg
@@ -35,9 +35,6 @@ from ..file_mode import FileModeOutcome
 from .capture import LOG
 from .lease import AdvisoryLease
 from .strategies import CaptureManager
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["PgConnection", "connect_postgres", "redact"]
 

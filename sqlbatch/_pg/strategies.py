@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .._changes import Change
 from .._errors import ConfigurationError, UnsupportedSchemaError
 from .capture import LOG, TriggerCapture, UndoFailed
+from .tables import NoPrimaryKey
 
 if TYPE_CHECKING:
     from .connection import PgConnection
@@ -74,7 +75,10 @@ class CaptureManager:
         self.capture = None
         if keyed:
             schema = self.conn.query_value("SELECT current_schema()")
-            capture = TriggerCapture(self.conn.raw, keyed, schema=schema)
+            try:
+                capture = TriggerCapture(self.conn.raw, keyed, schema=schema)
+            except NoPrimaryKey:  # a table without a key that a cascade writes: nothing recorded
+                return  # (unkeyed names it: memory refuses; savepoint still undoes exactly)
             if not capture.installed():  # DDL only when needed: it locks the tables until commit
                 capture.install()  # in the caller's transaction as a savepoint, or committed now
             self.capture = capture
