@@ -43,6 +43,7 @@ SELECT set_config('sqlbatch.capture', 'on', true),
                 WHERE g.tgname = 'sqlbatch_capture' AND {_TABLES})
         FROM pg_class c WHERE {_TABLES})
 """
+_TRUNCATE_AFTER = 20_000  # log rows; a truncate costs about one commit's file work
 _KEYED = f"""
 SELECT c.relname, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)
 FROM pg_class c WHERE {_TABLES} ORDER BY c.relname
@@ -57,15 +58,24 @@ class CaptureManager:
         self.capture: TriggerCapture | None = None
         self.unkeyed: tuple[str, ...] = ()  # tables without a primary key: not captured
         self._signature: str | None = None
+        self._cut = 0  # the log's mark when it was last truncated
 
     def start(self) -> int:
-        """Capture on for this transaction; the log's mark (install first if the tables changed)."""
+        """Capture on for this transaction; the log's mark (install first if the tables changed).
+
+        Every earlier unit of the session has read its rows (a unit's changes are taken at
+        its commit or rollback, and one unit is open at a time), so a long log is truncated
+        here; inside a transaction that later rolls back, the truncation rolls back too.
+        """
         raw = self.conn.raw
         _, mark, signature = raw.execute(_START).fetchone()  # type: ignore[misc]
         if signature != self._signature:
             self._install()
             _, mark, signature = raw.execute(_START).fetchone()  # type: ignore[misc]
             self._signature = signature
+        if mark - self._cut > _TRUNCATE_AFTER:
+            raw.execute(f"TRUNCATE pg_temp.{LOG}")  # the identity goes on: marks stay increasing
+            self._cut = mark
         return int(mark)
 
     def _install(self) -> None:
