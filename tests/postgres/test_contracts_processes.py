@@ -35,11 +35,12 @@ CHILD = textwrap.dedent("""
             time.sleep(0.02)
         return out
 
+    tmp = Path(progress_file + ".tmp")
+
     def progress(n):
         done[0] += n
-        with open(progress_file + ".tmp", "w") as f:
-            f.write(str(done[0]))
-        os.replace(progress_file + ".tmp", progress_file)
+        tmp.write_text(str(done[0]))
+        tmp.replace(progress_file)  # never seen half-written
 
     recs = [E.record(i) for i in range(int(first), int(first) + 1000)]
     E.run(eng, recs, "memory", apply=slow_apply, progress=progress, source="feed", batch_size=50, job=job)
