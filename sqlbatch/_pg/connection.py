@@ -187,6 +187,13 @@ class PgConnection(UnitHost):
         """Nothing to put back: a server has no file journal mode (kept for the same surface)."""
         return FileModeOutcome("postgresql", "postgresql")
 
+    def side_session(self) -> psycopg.Connection[Any]:
+        """A short autocommit session of its own on the same database (DDL committed at once);
+        it waits at most 5 s for a lock."""
+        side = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10, application_name="sqlbatch ddl")
+        side.execute("SET lock_timeout = '5s'")
+        return side
+
     def advisory_lease(self, job: str) -> AdvisoryLease:
         """The run lease of ``job`` on this database: a session advisory lock of its own."""
         return AdvisoryLease(self._conninfo, job)

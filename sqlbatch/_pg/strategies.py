@@ -19,6 +19,8 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
+import psycopg
+
 from .._changes import Change
 from .._errors import ConfigurationError, UnsupportedSchemaError
 from .capture import LOG, TriggerCapture, UndoFailed
@@ -42,6 +44,10 @@ SELECT set_config('sqlbatch.capture', 'on', true),
                (SELECT count(*) FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
                 WHERE g.tgname = 'sqlbatch_capture' AND {_TABLES})
         FROM pg_class c WHERE {_TABLES})
+"""
+_HOLDS_LOCKS = """
+SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+               WHERE l.pid = pg_backend_pid() AND c.relname = ANY(%s) AND c.relnamespace = to_regnamespace(%s))
 """
 _TRUNCATE_AFTER = 20_000  # log rows; a truncate costs about one commit's file work
 _KEYED = f"""
@@ -90,8 +96,24 @@ class CaptureManager:
             except NoPrimaryKey:  # a table without a key that a cascade writes: nothing recorded
                 return  # (unkeyed names it: memory refuses; savepoint still undoes exactly)
             if not capture.installed():  # DDL only when needed: it locks the tables until commit
-                capture.install()  # in the caller's transaction as a savepoint, or committed now
+                self._install_triggers(capture, keyed, schema)
             self.capture = capture
+
+    def _install_triggers(self, capture: TriggerCapture, keyed: list[str], schema: str) -> None:
+        """The triggers, committed at once by a session of their own where possible: CREATE
+        TRIGGER locks a table against writes until its transaction ends, and other hosts write
+        the same tables meanwhile. In the caller's transaction instead when it holds locks on
+        them already (it wrote or created them: the other session would wait for it, or not
+        see them), or when that session cannot do it."""
+        conn = self.conn
+        if not conn.query_value(_HOLDS_LOCKS, (keyed, schema)):
+            try:
+                with conn.side_session() as side:
+                    TriggerCapture(side, keyed, schema=schema).install()
+                return
+            except (psycopg.Error, UnsupportedSchemaError):
+                pass
+        capture.install()  # in the caller's transaction as a savepoint, or committed now
 
 
 class PgTracker:

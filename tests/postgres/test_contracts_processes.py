@@ -9,6 +9,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,3 +153,45 @@ def test_two_hosts_write_different_sources_to_one_server_at_once(pg_url: str, tm
     assert engine.query("SELECT count(*) FROM child WHERE parent_id < 100000") == [(4000,)]
     runs_journaled = engine.query("SELECT job, status, records_committed FROM sqlbatch_runs ORDER BY job")
     assert runs_journaled == [("host0", "completed", 1000), ("host1", "completed", 1000)]
+
+
+def test_a_real_deadlock_is_retried_as_a_whole_batch(pg_url: str) -> None:
+    """Another session and a batch lock two rows in opposite order: the server aborts the batch
+    (40P01, it waits with the shorter deadlock_timeout), which is retried whole and commits."""
+    import threading
+
+    import psycopg
+
+    from tests.engines import PostgresEngine, apply
+
+    engine = PostgresEngine(pg_url).create()
+    # a first run installs the capture's triggers (CREATE TRIGGER waits for every writer of
+    # the table: done once per schema, not in this test's crossing)
+    run(engine, records(1))
+    batch_has_row_1, other_has_row_2 = threading.Event(), threading.Event()
+    calls = {"n": 0}
+
+    def crossing(uow: Any, batch: list) -> list[str]:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            uow.execute("UPDATE category SET label = 'by the batch' WHERE id = 1")
+            batch_has_row_1.set()
+            assert other_has_row_2.wait(10)
+            uow.execute("UPDATE category SET label = 'by the batch' WHERE id = 2")  # deadlock
+        return apply(uow, batch)
+
+    def other() -> None:
+        with psycopg.connect(pg_url) as conn:
+            conn.execute("SET LOCAL deadlock_timeout = '10s'")  # the batch's session detects it first
+            conn.execute("UPDATE category SET label = 'by the other' WHERE id = 2")
+            other_has_row_2.set()
+            assert batch_has_row_1.wait(10)
+            conn.execute("UPDATE category SET label = 'by the other' WHERE id = 1")  # waits for the batch
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    result = run(engine, records(20), apply=crossing, batch_size=20)
+    thread.join(30)
+    assert result.status == "completed" and result.metrics.retries == 1 and calls["n"] == 2
+    assert engine.query("SELECT label FROM category WHERE id IN (1, 2) ORDER BY id") == [("by the other",)] * 2
+    assert engine.query("SELECT count(*) FROM parent WHERE id < 100000") == [(20,)]
