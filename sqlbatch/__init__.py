@@ -1,4 +1,8 @@
-"""sqlbatch: batched, validated, individually rolled-back units of work on SQLite (APSW)."""
+"""sqlbatch: batched, validated, individually rolled-back units of work on SQLite (APSW) or
+PostgreSQL (psycopg 3: ``connect("postgresql://...")``; ``PgConnection`` and ``PostgresBackend``
+are imported on first use, so the SQLite path never imports psycopg)."""
+
+from typing import Any
 
 from ._backend import Backend, SqliteBackend, backend_for
 from ._changes import Change
@@ -60,6 +64,8 @@ __all__ = [
     "NoLease",
     "OpenError",
     "Outcome",
+    "PgConnection",
+    "PostgresBackend",
     "Prepared",
     "Processor",
     "ProcessorAborted",
@@ -93,3 +99,16 @@ __all__ = [
     "load_settings",
     "revert",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The PostgreSQL classes, imported (with psycopg) only when asked for."""
+    if name == "PgConnection":
+        from ._pg.connection import PgConnection
+
+        return PgConnection
+    if name == "PostgresBackend":
+        from ._pg.backend import PostgresBackend
+
+        return PostgresBackend
+    raise AttributeError(f"module 'sqlbatch' has no attribute {name!r}")

@@ -1,8 +1,11 @@
 """All-or-nothing mode: every record in one transaction, committed only if every check passes.
 
-A backup is taken first; one unit of work holds the whole run. A failing record, batch
+A backup is taken first where the engine has one (SQLite: an online copy of the file;
+PostgreSQL: none, the run is one server transaction, and a committed run is undone later from
+its undo journal with ``revert``); one unit of work holds the whole run. A failing record, batch
 check or post-run check rolls everything back and quarantines the failing records; a record
-that makes SQLite end the transaction stops applying (the rest is only read and checked).
+that makes SQLite end the transaction (or a failed statement on PostgreSQL, which leaves the
+transaction refusing every other one) stops applying (the rest is only read and checked).
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._backup import backup
 from ._errors import TransactionLost
 from ._isolate import Item, RecordFailed
 from ._reading import Batch, read_batches
@@ -38,7 +40,8 @@ class _Whole:
 def run_all_or_nothing(state: RunState, records: Iterable[Any], skip_to: int) -> None:
     config, conn = state.config, state.conn
     if not state.dry_run:
-        path = backup(conn, Path(config.backup_dir) if config.backup_dir else None, config.backup_retention)
+        folder = Path(config.backup_dir) if config.backup_dir else None
+        path = state.backend.backup(conn, folder, config.backup_retention)
         state.result.backup_path = str(path) if path else None
     if not conn.in_transaction:  # a dry run's start left its transaction open
         state.begin()
@@ -87,6 +90,9 @@ def _apply(state: RunState, whole: _Whole, batch: Batch) -> Any:
         raise
     except Exception as exc:  # noqa: BLE001 - fails the whole run, named by batch
         whole.failures.extend((it.key, Issue(type(exc).__name__, str(exc), it.key), batch.no) for it in batch.items)
+        # PostgreSQL: a failed statement leaves the transaction refusing every other one, as
+        # if it were lost: the rest is only read and checked
+        whole.lost = state.conn.transaction_failed
     return None
 
 

@@ -93,7 +93,7 @@ def compensate(
 
 
 def _stored_batches(conn: Connection, run_id: int) -> dict[int, tuple[list[Change], list[str]]]:
-    rows = conn.raw.execute("SELECT batch_no, data, keys FROM sqlbatch_undo WHERE run_id=?", (run_id,))
+    rows = conn.execute("SELECT batch_no, data, keys FROM sqlbatch_undo WHERE run_id=?", (run_id,))
     return {no: (decode(data), json.loads(keys) if keys else []) for no, data, keys in rows}
 
 
@@ -127,15 +127,15 @@ def _implicated(
 
 def _journal(journal: Journal, run_id: int, done: Compensation, errors: list[Issue]) -> None:
     """Mark the batches compensated, drop their before-images, quarantine their records."""
-    raw = journal.conn.raw
+    conn = journal.conn
     cause = errors[0]
     named = {i.record: i for i in errors if i.record}
     for no in done.batches:
-        raw.execute(
+        conn.execute(
             "UPDATE sqlbatch_batches SET status='compensated', error=? WHERE run_id=? AND batch_no=?",
             (f"compensated after the post-run check: {cause}", run_id, no),
         )
-        raw.execute("DELETE FROM sqlbatch_undo WHERE run_id=? AND batch_no=?", (run_id, no))
+        conn.execute("DELETE FROM sqlbatch_undo WHERE run_id=? AND batch_no=?", (run_id, no))
         for key in done.keys[no]:
             issue = named.get(key) or Issue(
                 "post_run_check",

@@ -25,16 +25,15 @@ import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import apsw
 
+from ._backend import SQLITE
 from ._errors import CaptureConflictError, OpenError, UnitOfWorkError
 from ._schema import SchemaCache
+from ._units import UnitHost
 from .file_mode import FileModeOutcome, found_mode, note_home, restore
-
-if TYPE_CHECKING:
-    from ._unit_of_work import UnitOfWork
 
 __all__ = ["Connection", "FileModeOutcome", "Row", "connect"]
 
@@ -74,17 +73,17 @@ def _row_trace(cursor: apsw.Cursor, values: tuple) -> Row:
     return Row(values, tuple(d[0] for d in cursor.get_description()))
 
 
-class Connection:
+class Connection(UnitHost):
     """A thin wrapper over :class:`apsw.Connection`; ``raw`` is the APSW object."""
 
     def __init__(self, raw: apsw.Connection, path: str) -> None:
         self.raw = raw
         self.path = path
+        self.backend = SQLITE
         self.schema = SchemaCache(raw)
         self._capture_owner: object | None = None
         self._capture_hooked = False  # the owner's preupdate hook is registered (under its id)
-        self._active_unit: UnitOfWork | None = None
-        self._tx_stack: list[str | None] = []  # per open ``with conn:``: savepoint name or None
+        self.init_units()
         #: The journal mode the file is kept in, noted before ``connect()`` switched it to WAL
         #: (``None`` for ``:memory:`` and read-only connections, which change nothing).
         self.found_journal_mode: str | None = None
@@ -127,6 +126,10 @@ class Connection:
     def in_transaction(self) -> bool:
         return not self.raw.get_autocommit()
 
+    #: SQLite never keeps a transaction open in a failed state (it undoes the statement, or
+    #: ends the transaction); PostgreSQL does until a rollback (``PgConnection``).
+    transaction_failed = False
+
     def total_changes(self) -> int:
         return self.raw.total_changes()
 
@@ -137,7 +140,7 @@ class Connection:
         return self.raw.last_insert_rowid()
 
     def close(self) -> None:
-        if self._active_unit is not None:
+        if self.active_unit is not None:
             raise UnitOfWorkError("close(): a unit of work is still open on this connection")
         self.raw.close()
 
@@ -157,60 +160,11 @@ class Connection:
         if self.found_journal_mode is None:  # in memory or read-only: this connection changed nothing
             mode = str(self.query_value("PRAGMA journal_mode")).lower()
             return FileModeOutcome(mode, mode)
-        if self._active_unit is not None or self.in_transaction:
+        if self.active_unit is not None or self.in_transaction:
             raise UnitOfWorkError("restore_journal_mode(): finish the open transaction or unit of work first")
         return restore(self.raw, self.found_journal_mode, wait_s)
 
-    def __enter__(self) -> Connection:
-        # A transaction of its own only when none is open: inside a caller's BEGIN or a unit
-        # of work, a SAVEPOINT, so leaving the block never ends a transaction it did not start.
-        if not self.in_transaction:
-            self.raw.execute("BEGIN IMMEDIATE")
-            self._tx_stack.append(None)
-        else:
-            name = f"sqlbatch_tx{len(self._tx_stack)}"
-            self.raw.execute(f"SAVEPOINT {name}")
-            self._tx_stack.append(name)
-        return self
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        name = self._tx_stack.pop()
-        if not self.in_transaction:  # SQLite already ended it (RAISE(ROLLBACK)...)
-            return
-        if name is None:
-            self.raw.execute("ROLLBACK" if exc_type else "COMMIT")
-        elif exc_type:
-            self.raw.execute(f"ROLLBACK TO {name}; RELEASE {name}")
-        else:
-            self.raw.execute(f"RELEASE {name}")
-
     # -- units of work and change capture --------------------------------------------------
-    def unit_of_work(self, strategy: Any = "memory", *, name: str | None = None, nested: bool = False) -> UnitOfWork:
-        """A tracked unit of work for one batch (see :class:`sqlbatch.UnitOfWork`).
-
-        ``nested=True`` runs it inside the transaction the caller opened (like SQLAlchemy's
-        ``begin_nested()``); without it, beginning inside an open transaction is an error.
-        """
-        from ._unit_of_work import UnitOfWork
-
-        return UnitOfWork(self, strategy, name=name, nested=nested)
-
-    @property
-    def active_unit(self) -> UnitOfWork | None:
-        """The unit of work open on this connection, or ``None``."""
-        return self._active_unit
-
-    def bind_unit(self, unit: UnitOfWork) -> None:
-        """Called by a unit of work as it begins: one open unit per connection."""
-        if self._active_unit is not None and self._active_unit is not unit:
-            raise UnitOfWorkError("begin(): another unit of work is open on this connection")
-        self._active_unit = unit
-
-    def unbind_unit(self, unit: UnitOfWork) -> None:
-        """Called by a unit of work as it ends."""
-        if self._active_unit is unit:
-            self._active_unit = None
-
     def abort(self) -> None:
         """Roll back whatever is open and free the capture; safe to call when nothing is.
 
@@ -222,11 +176,7 @@ class Connection:
         if self.in_transaction:
             with contextlib.suppress(apsw.Error):
                 self.raw.execute("ROLLBACK")
-        unit = self._active_unit
-        if unit is not None:
-            with contextlib.suppress(Exception):  # best effort: what it leaves is freed below
-                unit.abandon()
-            self._active_unit = None
+        self.drop_unit()  # best effort: what it leaves is freed below
         owner = self._capture_owner
         if owner is not None and not isinstance(owner, _UserSession):
             self.release_capture(owner)
@@ -329,8 +279,16 @@ def connect(
 
     Raises :class:`sqlbatch.OpenError` with a message saying what to do when the folder
     does not exist, the file is not a SQLite database, or it cannot be written.
+
+    A ``postgresql://`` (or ``postgres://``) URL opens a session on that server instead
+    (psycopg 3, ``sqlbatch._pg.connection.PgConnection``: the same surface; the SQLite
+    options do not apply there). Its password never appears in errors or ``repr``.
     """
     text = os.fspath(path)
+    if text.startswith(("postgresql://", "postgres://")):
+        from ._pg.connection import connect_postgres  # psycopg is imported only for a server
+
+        return connect_postgres(text)  # type: ignore[return-value]
     if text != ":memory:" and not text.startswith("file:"):
         folder = Path(text).resolve().parent
         if not folder.is_dir():

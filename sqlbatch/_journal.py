@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ._backend import Backend, backend_for
@@ -70,42 +71,43 @@ class Journal:
         self.backend = backend or backend_for(conn)
 
     def ensure(self) -> None:
-        self.conn.raw.execute(self.backend.journal_ddl)
+        self.conn.execute(self.backend.journal_ddl)
         for table, column, kind in ADDED_COLUMNS:  # journals written by an earlier version
-            have = {row[1] for row in self.conn.raw.execute(f"PRAGMA table_info({table})")}
-            if column not in have:
-                self.conn.raw.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            if column not in self.backend.table_columns(self.conn, table):
+                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def store_undo(self, run_id: int, batch_no: int, changes: list[Change], keys: list[str] | None = None) -> None:
         """Keep a batch's before-images and committed record keys (same transaction as the batch)."""
-        self.conn.raw.execute(
-            "INSERT OR REPLACE INTO sqlbatch_undo(run_id, batch_no, changes, data, keys) VALUES (?, ?, ?, ?, ?)",
+        self.conn.execute(
+            "INSERT INTO sqlbatch_undo(run_id, batch_no, changes, data, keys) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(run_id, batch_no) DO UPDATE SET changes=excluded.changes, data=excluded.data,"
+            " keys=excluded.keys",
             (run_id, batch_no, len(changes), encode(changes), json.dumps(keys) if keys is not None else None),
         )
 
     def prune_undo(self, days: float) -> None:
         """Drop stored before-images of runs older than ``days``."""
-        self.conn.raw.execute(
-            "DELETE FROM sqlbatch_undo WHERE run_id IN (SELECT run_id FROM sqlbatch_runs"
-            " WHERE started_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?))",
-            (f"-{days} days",),
+        cutoff = utc_text(datetime.now(UTC) - timedelta(days=days))
+        self.conn.execute(
+            "DELETE FROM sqlbatch_undo WHERE run_id IN (SELECT run_id FROM sqlbatch_runs WHERE started_at < ?)",
+            (cutoff,),
         )
 
     def start_run(self, **fields: Any) -> int:
         cols = ", ".join(fields)
         marks = ", ".join("?" * len(fields))
-        self.conn.raw.execute(f"INSERT INTO sqlbatch_runs({cols}) VALUES ({marks})", list(fields.values()))
-        return self.conn.raw.last_insert_rowid()
+        sql = f"INSERT INTO sqlbatch_runs({cols}) VALUES ({marks}) RETURNING run_id"
+        return int(self.conn.execute(sql, list(fields.values())).fetchall()[0][0])
 
     def update_run(self, run_id: int, **fields: Any) -> None:
         sets = ", ".join(f"{k}=?" for k in fields)
-        self.conn.raw.execute(f"UPDATE sqlbatch_runs SET {sets} WHERE run_id=?", [*fields.values(), run_id])
+        self.conn.execute(f"UPDATE sqlbatch_runs SET {sets} WHERE run_id=?", [*fields.values(), run_id])
 
     def finish_run(self, run_id: int, status: str, metrics: dict[str, Any], **fields: Any) -> None:
         self.update_run(
             run_id,
             status=status,
-            finished_at=_now(self.conn),
+            finished_at=utc_text(datetime.now(UTC)),
             metrics=json.dumps(metrics, default=str),
             **fields,
         )
@@ -115,45 +117,51 @@ class Journal:
         values["validation_over_budget"] = int(row.validation_over_budget)
         cols = ", ".join(values)
         marks = ", ".join("?" * len(values))
-        self.conn.raw.execute(
-            f"INSERT OR REPLACE INTO sqlbatch_batches({cols}) VALUES ({marks})", list(values.values())
+        sets = ", ".join(f"{k}=excluded.{k}" for k in values if k not in ("run_id", "batch_no"))
+        self.conn.execute(
+            f"INSERT INTO sqlbatch_batches({cols}) VALUES ({marks}) ON CONFLICT(run_id, batch_no) DO UPDATE SET {sets}",
+            list(values.values()),
         )
 
     def add_issues(self, run_id: int, batch_no: int | None, issues: list[Issue]) -> None:
-        self.conn.raw.executemany(
+        self.conn.executemany(
             "INSERT INTO sqlbatch_issues(run_id, batch_no, record_key, severity, rule, field, message)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(run_id, batch_no, i.record, i.severity, i.rule, i.field, i.message) for i in issues],
         )
 
     def quarantine(self, run_id: int, batch_no: int | None, key: str, payload: str | None, issue: Issue) -> None:
-        self.conn.raw.execute(
+        q = "sqlbatch_quarantine"  # the stored row's columns, named: PostgreSQL refuses them bare
+        self.conn.execute(
             "INSERT INTO sqlbatch_quarantine(record_key, payload, rule, field, reason, run_id, batch_no)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(record_key) DO UPDATE SET payload=excluded.payload, rule=excluded.rule,"
             " field=excluded.field, reason=excluded.reason, run_id=excluded.run_id,"
             " batch_no=excluded.batch_no, last_seen=excluded.last_seen,"
-            " attempts=CASE WHEN status='quarantined' THEN attempts + (run_id IS NOT excluded.run_id) ELSE 1 END,"
-            " first_seen=CASE WHEN status='quarantined' THEN first_seen ELSE excluded.first_seen END,"
+            f" attempts=CASE WHEN {q}.status='quarantined' THEN {q}.attempts"
+            f" + CASE WHEN {q}.run_id IS DISTINCT FROM excluded.run_id THEN 1 ELSE 0 END ELSE 1 END,"
+            f" first_seen=CASE WHEN {q}.status='quarantined' THEN {q}.first_seen ELSE excluded.first_seen END,"
             " status='quarantined', resolved_run=NULL",
             (key, payload, issue.rule, issue.field, issue.message, run_id, batch_no),
         )
 
     def resolve(self, run_id: int, keys: list[str]) -> int:
         """Mark quarantined records that have now committed as resolved."""
-        before = self.conn.raw.total_changes()
-        self.conn.raw.executemany(
-            "UPDATE sqlbatch_quarantine SET status='resolved', resolved_run=?,"
-            " last_seen=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE record_key=? AND status='quarantined'",
-            [(run_id, k) for k in keys],
-        )
-        return self.conn.raw.total_changes() - before
+        now = utc_text(datetime.now(UTC))
+        done = 0
+        for key in keys:
+            self.conn.execute(
+                "UPDATE sqlbatch_quarantine SET status='resolved', resolved_run=?, last_seen=?"
+                " WHERE record_key=? AND status='quarantined'",
+                (run_id, now, key),
+            )
+            done += self.conn.changes()
+        return done
 
     def quarantined_keys(self) -> set[str]:
         try:
             return {
-                r[0]
-                for r in self.conn.raw.execute("SELECT record_key FROM sqlbatch_quarantine WHERE status='quarantined'")
+                r[0] for r in self.conn.execute("SELECT record_key FROM sqlbatch_quarantine WHERE status='quarantined'")
             }
         except Exception:  # noqa: BLE001 - table not created yet
             return set()
@@ -161,7 +169,7 @@ class Journal:
     def quarantined_records(self, rule: str) -> list[tuple[str, str | None]]:
         """``(record_key, payload)`` of every record still quarantined under ``rule``."""
         try:
-            rows = self.conn.raw.execute(
+            rows = self.conn.execute(
                 "SELECT record_key, payload FROM sqlbatch_quarantine WHERE status='quarantined' AND rule=?"
                 " ORDER BY first_seen, record_key",
                 (rule,),
@@ -193,9 +201,10 @@ class Journal:
         return min(newest, undone) if newest and undone else newest
 
 
-def _now(conn: Connection) -> str:
-    return conn.query_value("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')")
+def utc_text(moment: datetime) -> str:
+    """A time as the journal stores it (SQLite's ``strftime('%Y-%m-%dT%H:%M:%fZ')``), UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def table_exists(conn: Connection, name: str) -> bool:
-    return bool(conn.query_value("SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", (name,)))
+    return backend_for(conn).table_exists(conn, name)

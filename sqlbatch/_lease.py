@@ -105,18 +105,19 @@ class NoLease:
         return False
 
 
-def lease_for(conn: Connection) -> Lease:
-    """The lease of the connection's database, as its backend takes it (SQLite: a file lock
-    beside the main database file; none for ``:memory:``)."""
+def lease_for(conn: Connection, job: str = "default") -> Lease:
+    """The lease of ``job`` on the connection's database, as its backend takes it (SQLite: a
+    file lock beside the main database file, for every job; none for ``:memory:``;
+    PostgreSQL: an advisory lock per job)."""
     from ._backend import backend_for  # the backend module builds on this one
 
-    return backend_for(conn).lease(conn)
+    return backend_for(conn).lease(conn, job)
 
 
 def describe_holder(conn: Connection) -> str:
     """The live run as its journal row names it: run id, pid, host, since when."""
     try:
-        rows = conn.raw.execute(
+        rows = conn.execute(
             "SELECT run_id, job, pid, host, started_at FROM sqlbatch_runs WHERE status='running'"
             " ORDER BY run_id DESC LIMIT 1"
         ).fetchall()

@@ -46,8 +46,8 @@ def start(state: RunState) -> None:
 def resume_point(state: RunState) -> int:
     """Position reached by an interrupted earlier run of the same job and source."""
     conn, journal, run_id = state.conn, state.journal, state.result.run_id
-    row = conn.raw.execute(
-        "SELECT run_id, last_position FROM sqlbatch_runs WHERE job=? AND source IS ? AND run_id<?"
+    row = conn.execute(
+        "SELECT run_id, last_position FROM sqlbatch_runs WHERE job=? AND source IS NOT DISTINCT FROM ? AND run_id<?"
         " ORDER BY run_id DESC LIMIT 1",
         (state.config.job, state.source, run_id),
     ).fetchall()
@@ -77,7 +77,7 @@ def mark_dead_runs(state: RunState) -> None:
     run_id = state.result.run_id
     why = f"{_DIED}; its lease was free when run {run_id} started"
     state.write(
-        lambda: state.conn.raw.execute(
+        lambda: state.conn.execute(
             "UPDATE sqlbatch_runs SET status='interrupted', error=? WHERE status='running' AND run_id<?",
             (why, run_id),
         )

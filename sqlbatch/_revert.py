@@ -8,8 +8,9 @@ the revert refuses, naming the later run to revert first. Nothing is silently ov
 The revert is journaled as a run of its own (``mode='revert'``) with its own before-images,
 so a revert can itself be reverted. AUTOINCREMENT counters are left advanced (ids are never
 reused). Triggers are off and foreign keys deferred while rows are restored; then the
-tables involved are checked with ``PRAGMA foreign_key_check`` (a row a later run made
-refer to a row the revert removes is a conflict too).
+tables involved are checked for dangling references (SQLite: ``PRAGMA foreign_key_check``;
+PostgreSQL: a query per foreign key): a row a later run made refer to a row the revert
+removes is a conflict too.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._backend import backend_for
+from ._backend import Dangling, backend_for
 from ._changes import Change
 from ._errors import SqlbatchError
 from ._journal import Journal
 from ._restore import Conflict, conflicts, current_row, later_run, restore_changes
-from ._schema import quote
-from ._undo import SCHEMA as UNDO_SCHEMA
 from ._undo import decode, encode
 from .audit import net_changes, summarize
 
@@ -65,14 +64,16 @@ def revert(
     conn: Connection, run_id: int, *, batch: int | None = None, dry_run: bool = False, strategy: str = "memory"
 ) -> RevertResult:
     """Restore every row ``run_id`` (or its ``batch``) changed to its state before the run."""
-    conn.raw.execute(UNDO_SCHEMA)
-    blobs = conn.raw.execute(
+    backend = backend_for(conn)
+    conn.execute(backend.undo_ddl)
+    blobs = conn.execute(
         "SELECT batch_no, data FROM sqlbatch_undo WHERE run_id=?"
         + (" AND batch_no=?" if batch is not None else "")
         + " ORDER BY batch_no",
         (run_id, batch) if batch is not None else (run_id,),
     ).fetchall()
-    known = conn.query_value("SELECT 1 FROM sqlbatch_runs WHERE run_id=?", (run_id,)) if _has_runs(conn) else None
+    has_runs = backend.table_exists(conn, "sqlbatch_runs")
+    known = conn.query_value("SELECT 1 FROM sqlbatch_runs WHERE run_id=?", (run_id,)) if has_runs else None
     if not known:
         raise RevertError(f"there is no run {run_id} in this database (its runs are in sqlbatch_runs)")
     if not blobs:
@@ -90,7 +91,6 @@ def revert(
             " (0 keeps them forever)"
         )
     changes = [c for _, blob in blobs for c in decode(blob)]
-    backend = backend_for(conn)
     backend.begin(conn)
     try:
         changed = conflicts(conn, run_id, changes, batch)
@@ -108,16 +108,17 @@ def revert(
             batch_size=0,
             status="running",
         )
-        involved = _fk_tables(conn, {c.table for c in changes})
-        already = set(_violations(conn, involved))  # older damage is not the revert's doing
+        involved = {c.table for c in changes}
+        already = set(backend.dangling(conn, involved))  # older damage is not the revert's doing
         with conn.unit_of_work(strategy, name=source, nested=True) as uow:
             restore_changes(conn, changes)
             made = uow.changes
-        dangling = _dangling(conn, run_id, [v for v in _violations(conn, involved) if v not in already], batch)
+        now = [d for d in backend.dangling(conn, involved) if d not in already]
+        dangling = _dangling(conn, run_id, now, batch)
         if dangling:
             raise RevertRefused(run_id, dangling)
         tables = summarize(made)
-        conn.raw.execute(
+        conn.execute(
             "INSERT INTO sqlbatch_undo(run_id, batch_no, changes, data) VALUES (?, 1, ?, ?)",
             (revert_run, len(made), encode(made)),
         )
@@ -133,37 +134,17 @@ def revert(
     return RevertResult(run_id, batch, revert_run, rows, tables)
 
 
-def _has_runs(conn: Connection) -> bool:
-    return bool(conn.query_value("SELECT 1 FROM sqlite_schema WHERE name='sqlbatch_runs'"))
-
-
-def _fk_tables(conn: Connection, tables: set[str]) -> list[str]:
-    """The tables the revert writes and those whose foreign keys refer to them."""
-    names = [r[0] for r in conn.raw.execute("SELECT name FROM sqlite_schema WHERE type='table'")]
-    out = []
-    for name in names:
-        parents = {r[2] for r in conn.raw.execute(f"PRAGMA foreign_key_list({quote(name)})")}
-        if name in tables or parents & tables:
-            out.append(name)
-    return sorted(out)
-
-
-def _violations(conn: Connection, tables: list[str]) -> list[tuple[Any, ...]]:
-    backend = backend_for(conn)
-    return [row for table in tables for row in backend.foreign_key_check(conn, table)]
-
-
-def _dangling(
-    conn: Connection, run_id: int, violations: list[tuple[Any, ...]], batch: int | None = None
-) -> list[Conflict]:
+def _dangling(conn: Connection, run_id: int, violations: list[Dangling], batch: int | None = None) -> list[Conflict]:
     """Rows left referring to a missing row: a later run (or a hand edit) built on what the revert removes.
 
     Checked here, not left to COMMIT: turning ``defer_foreign_keys`` off again (``quiet_writes``)
-    resets SQLite's count of deferred violations, so COMMIT would not see them.
+    resets SQLite's count of deferred violations, and PostgreSQL's restore runs without
+    foreign-key triggers where it may, so COMMIT would not see them.
     """
     out = []
-    for child, rowid, parent, _ in violations:
-        now = current_row(conn, Change(child, "", (rowid,), None, None, 0, ("rowid",))) if rowid is not None else None
-        later = later_run(conn, run_id, child, (rowid,), batch) if rowid is not None else None
-        out.append(Conflict(child, (rowid,), None, None, {**(now or {}), "missing_parent": parent}, later))
+    for d in violations:
+        probe = Change(d.table, "", d.key, None, None, 0, d.key_columns)
+        now = current_row(conn, probe) if d.key else None
+        later = later_run(conn, run_id, d.table, d.key, batch) if d.key else None
+        out.append(Conflict(d.table, d.key, None, None, {**(now or {}), "missing_parent": d.parent}, later))
     return out

@@ -18,8 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import apsw
-
+from ._backend import backend_for
 from ._changes import Change
 from ._errors import CaptureFailed, TransactionLost, UnitOfWorkError
 from .strategies import resolve_strategy, strategy_name
@@ -42,6 +41,8 @@ class UnitOfWork:
         self.name = name
         self.state = PENDING
         self.owns_transaction = False
+        self._backend = backend_for(conn)
+        self._db_errors = self._backend.database_errors
         self._tracker: Tracker | None = None
         self._changes: list[Change] | None = None
         self._changes_later: Callable[[], list[Change]] | None = None  # built on first read
@@ -84,12 +85,12 @@ class UnitOfWork:
             )
         self.owns_transaction = not self.nested
         if self.owns_transaction:
-            conn.raw.execute("BEGIN IMMEDIATE")
+            self._backend.begin(conn)
         try:
-            self._tracker = self.strategy(conn)
+            self._tracker = self._backend.tracker(conn, self.strategy)
         except BaseException:
             if self.owns_transaction and conn.in_transaction:
-                conn.raw.execute("ROLLBACK")
+                self._backend.rollback(conn)
             raise
         conn.bind_unit(self)
         self.state = ACTIVE
@@ -112,10 +113,10 @@ class UnitOfWork:
         self._finish(COMMITTED)
         if self.owns_transaction:
             try:
-                self.conn.raw.execute("COMMIT")
+                self._backend.commit(self.conn)
             except BaseException:
                 if self.conn.in_transaction:
-                    self.conn.raw.execute("ROLLBACK")
+                    self._backend.rollback(self.conn)
                 self.state = ROLLED_BACK
                 raise
 
@@ -143,7 +144,7 @@ class UnitOfWork:
         finally:
             self._finish(ROLLED_BACK)
             if self.owns_transaction and conn.in_transaction:
-                conn.raw.execute("ROLLBACK")
+                self._backend.rollback(conn)
         if lost and not self.owns_transaction:
             raise self._transaction_lost("rollback()")
 
@@ -193,31 +194,31 @@ class UnitOfWork:
 
     # -- writing -----------------------------------------------------------------------------
     # Called once per statement: kept flat (no closures), the checks are C calls.
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> apsw.Cursor:
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
         if self.state != ACTIVE:
             self._require_active("execute")
         conn = self.conn
-        if conn.raw.get_autocommit():  # never run once the transaction is gone: it would autocommit
+        if not conn.in_transaction:  # never run once the transaction is gone: it would autocommit
             raise self._transaction_lost("execute()")
         try:
             return conn.execute(sql, params)
-        except apsw.Error as exc:
+        except self._db_errors as exc:
             self._statement_failed(exc)
             raise
 
-    def executemany(self, sql: str, seq: Iterable[Sequence[Any] | dict[str, Any]]) -> apsw.Cursor:
+    def executemany(self, sql: str, seq: Iterable[Sequence[Any] | dict[str, Any]]) -> Any:
         if self.state != ACTIVE:
             self._require_active("executemany")
         conn = self.conn
-        if conn.raw.get_autocommit():
+        if not conn.in_transaction:
             raise self._transaction_lost("executemany()")
         try:
             return conn.executemany(sql, seq)
-        except apsw.Error as exc:
+        except self._db_errors as exc:
             self._statement_failed(exc)
             raise
 
-    def _statement_failed(self, exc: apsw.Error) -> None:
+    def _statement_failed(self, exc: BaseException) -> None:
         if not self.conn.in_transaction:
             # RAISE(ROLLBACK) / ON CONFLICT ROLLBACK ended the whole transaction. Own
             # transaction: the original error is the caller's answer. Nested: the caller's

@@ -102,6 +102,6 @@ def run_changes(conn: Connection, run_id: int, batch: int | None = None) -> list
     sql = "SELECT data FROM sqlbatch_undo WHERE run_id=?" + (" AND batch_no=?" if batch is not None else "")
     params = (run_id, batch) if batch is not None else (run_id,)
     changes: list[Change] = []
-    for (blob,) in conn.raw.execute(sql + " ORDER BY batch_no", params):
+    for (blob,) in conn.execute(sql + " ORDER BY batch_no", params):
         changes.extend(decode(blob))
     return changes

@@ -77,6 +77,7 @@ class Processor:
             raise ConfigurationError("Processor(config=...): give the config alone, or keywords without it")
         self.conn, self.config = conn, config
         self.backend = backend_for(conn)
+        self.backend.check_strategy(config.tracker)  # e.g. session on PostgreSQL: refused now
         self.journal = Journal(conn, self.backend)
         self.runner = BatchRunner(
             conn,
@@ -99,7 +100,7 @@ class Processor:
         the lease beyond ``lock_timeout`` seconds, :class:`ProcessorAborted` on a fatal error.
         """
         config = self.config
-        lease = config.lease or self.backend.lease(self.conn)
+        lease = config.lease or self.backend.lease(self.conn, config.job)
         if not lease.acquire(config.lock_timeout):
             raise RunLocked(
                 f"another run holds this database: {describe_holder(self.conn)}; waited {config.lock_timeout:g} s"

@@ -124,6 +124,11 @@ class TriggerCapture:
                         " EXECUTE FUNCTION {fn}()"
                     ).format(trg=sql.Identifier(TRIGGER), t=t, when=sql.SQL(_WHEN), fn=self._fn("sqlbatch_capture_row"))
                 )
+                # ALWAYS: it records under session_replication_role = replica too, where a
+                # restore (revert, compensation) writes without user triggers or FK actions
+                self.conn.execute(
+                    sql.SQL("ALTER TABLE {t} ENABLE ALWAYS TRIGGER {trg}").format(t=t, trg=sql.Identifier(TRIGGER))
+                )
                 self.conn.execute(
                     sql.SQL(
                         "CREATE TRIGGER {trg} BEFORE TRUNCATE ON {t} FOR EACH STATEMENT {when} EXECUTE FUNCTION {fn}()"

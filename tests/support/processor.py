@@ -114,7 +114,7 @@ def apply(uow: Any, batch: list[dict[str, Any]]) -> list[str]:
         for pos, v in enumerate(r["children"]):
             uow.execute(
                 "INSERT INTO child(parent_id, pos, v) VALUES (?, ?, ?)"
-                " ON CONFLICT(parent_id, pos) DO UPDATE SET v=excluded.v WHERE v IS NOT excluded.v",
+                " ON CONFLICT(parent_id, pos) DO UPDATE SET v=excluded.v WHERE child.v IS DISTINCT FROM excluded.v",
                 (r["id"], pos, v),
             )
         uow.execute("DELETE FROM child WHERE parent_id=? AND pos>=?", (r["id"], len(r["children"])))
