@@ -15,6 +15,8 @@ No data: the committees are the run's (:mod:`.committees`).
 A database holding other tables and no ``hearings(event_id)`` raises
 :class:`SchemaMismatch`. Tables named ``sqlite_*`` and ``sqlbatch_*`` (the journal) do not
 make a database non-empty.
+
+On PostgreSQL the same checks hold; the schema is ``sql/postgresql.sql`` (:mod:`.schema_pg`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from __future__ import annotations
 from typing import Literal
 
 from .ddl import EARLIER_INDEXES, EARLIER_TABLES, statements
+from .schema_pg import pg_columns, pg_create, pg_extend, pg_user_tables
 from .schema_related import ensure_related_tables
-from .schema_types import Executes
+from .schema_types import Executes, postgres_session
 from .sqlrows import all_rows as _rows
 
 __all__ = ["REQUIRED_COLUMNS", "SchemaMismatch", "ensure_schema", "is_hearings_schema", "schema_problems"]
@@ -98,11 +101,17 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def _user_tables(conn: Executes) -> set[str]:
+    pg = postgres_session(conn)
+    if pg is not None:
+        return pg_user_tables(pg)
     names = _rows(conn, "SELECT name FROM sqlite_master WHERE type = 'table'")
     return {name for (name,) in names if not name.startswith("sqlite_") and not name.startswith("sqlbatch_")}
 
 
 def _columns(conn: Executes, table: str) -> set[str]:
+    pg = postgres_session(conn)
+    if pg is not None:
+        return pg_columns(pg, table)
     return {name for (name,) in _rows(conn, "SELECT name FROM pragma_table_info(?)", (table,))}
 
 
@@ -128,7 +137,8 @@ def is_hearings_schema(conn: Executes) -> bool:
 def ensure_schema(conn: Executes) -> Literal["created", "existing"]:
     """Create the schema on an empty database; on an existing one only add what is missing.
 
-    Raises :class:`SchemaMismatch` when the database holds other tables. Runs inside a
+    On PostgreSQL (a sqlbatch connection to a server, or a psycopg one) the DDL is
+    ``sql/postgresql.sql`` (:mod:`.schema_pg`). Raises :class:`SchemaMismatch` when the database holds other tables. Runs inside a
     savepoint, so it is atomic with or without an open transaction.
     """
     tables = _user_tables(conn)
@@ -142,6 +152,14 @@ def ensure_schema(conn: Executes) -> Literal["created", "existing"]:
         problems = schema_problems(conn)
         if problems:
             raise SchemaMismatch("incomplete hearings schema: " + "; ".join(problems))
+    pg = postgres_session(conn)
+    if pg is not None:
+        with pg.transaction():  # a savepoint in the caller's transaction, else one of its own
+            if tables:
+                pg_extend(pg, tables)
+            else:
+                pg_create(pg)
+        return "existing" if tables else "created"
     conn.execute("SAVEPOINT hearings_ensure_schema", ())
     try:
         if not tables:

@@ -11,7 +11,7 @@ Their DDL is ``sql/related_tables.sql``.
 from __future__ import annotations
 
 from .ddl import RELATED_TABLES
-from .schema_types import Executes
+from .schema_types import Executes, postgres_session
 from .sqlrows import all_rows
 
 __all__ = ["RELATED_TABLES", "VIDEO_COLUMNS", "ensure_related_tables", "has_video_columns"]
@@ -29,5 +29,11 @@ def ensure_related_tables(conn: Executes) -> None:
 
 def has_video_columns(conn: Executes) -> bool:
     """Whether ``hearings`` has all three of the earlier system's video columns."""
-    names = {row[0] for row in all_rows(conn, "SELECT name FROM pragma_table_info('hearings')")}
+    pg = postgres_session(conn)
+    if pg is not None:
+        from .schema_pg import pg_columns
+
+        names = pg_columns(pg, "hearings")
+    else:
+        names = {row[0] for row in all_rows(conn, "SELECT name FROM pragma_table_info('hearings')")}
     return all(column in names for column in VIDEO_COLUMNS)

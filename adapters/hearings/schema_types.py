@@ -1,13 +1,23 @@
-"""The one type the schema and store modules share: anything that executes SQL."""
+"""What the schema and store modules share: anything that executes SQL, and which engine it is."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-__all__ = ["Executes"]
+__all__ = ["Executes", "postgres_session"]
 
 
 class Executes(Protocol):
     """Anything with ``execute(sql, params)`` returning an iterable of row tuples."""
 
     def execute(self, sql: str, bindings: Any = ..., /) -> Any: ...
+
+
+def postgres_session(conn: Any) -> Any | None:
+    """The psycopg connection behind ``conn`` when it is a PostgreSQL one (a sqlbatch
+    connection on a server, or a psycopg connection itself), else None (SQLite: APSW)."""
+    if getattr(getattr(conn, "backend", None), "name", None) == "postgresql":
+        return conn.raw
+    if type(conn).__module__.startswith("psycopg"):  # no psycopg import for a SQLite run
+        return conn
+    return None

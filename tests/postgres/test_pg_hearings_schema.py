@@ -1,4 +1,4 @@
-"""adapters/hearings/schema_postgresql.sql loads on a real server and has SQLite's shape."""
+"""adapters/hearings/sql/postgresql.sql loads on a real server and has SQLite's shape."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from adapters.hearings.schema import ensure_schema
 
-DDL = Path(__file__).resolve().parents[2] / "adapters" / "hearings" / "schema_postgresql.sql"
+DDL = Path(__file__).resolve().parents[2] / "adapters" / "hearings" / "sql" / "postgresql.sql"
 
 
 def sqlite_shape() -> dict[str, dict]:
