@@ -62,7 +62,7 @@ def unfetched_meetings(conn: Connection) -> list[dict[str, Any]]:
 
 def stored_committees(conn: Connection, congress: int) -> set[str]:
     """System codes of the committees the database already holds for ``congress``."""
-    if not conn.query_value("SELECT 1 FROM sqlite_schema WHERE name='committees'"):
+    if not conn.backend.table_exists(conn, "committees"):
         return set()
     return {row[0] for row in conn.execute("SELECT system_code FROM committees WHERE congress = ?", (congress,))}
 
@@ -124,4 +124,4 @@ def api_records(conn: Connection, *, congress: int, since: str | None, refresh_c
 
 
 def _has_journal(conn: Connection) -> bool:
-    return bool(conn.query_value("SELECT 1 FROM sqlite_schema WHERE name='sqlbatch_batches'"))
+    return conn.backend.table_exists(conn, "sqlbatch_batches")

@@ -17,11 +17,13 @@ command runs, so ``--help`` and a usage error answer at once.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 import click
 
@@ -47,10 +49,59 @@ class _Day(click.ParamType):
 POSITIVE = click.IntRange(min=1)
 
 
+# Where the earlier system found its PostgreSQL database when no --db is given, in this order.
+DB_URL_VARS = ("DATABASE_URL", "POSTGRES_URL")
+PG_SCHEMES = ("postgresql://", "postgres://")
+
+
+def _database(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """``--db``, else the first of :data:`DB_URL_VARS` set (a ``postgresql://`` URL only: such a
+    variable may belong to another program, and is never echoed, as it may hold a password)."""
+    if value is not None:
+        return _masked_later(value)
+    for name in DB_URL_VARS:
+        url = os.environ.get(name, "").strip()
+        if url:
+            if not url.startswith(PG_SCHEMES):
+                raise click.BadParameter(
+                    f"{name} is set but is not a postgresql:// URL: give --db PATH for a SQLite file", ctx, param
+                )
+            return _masked_later(url)
+    raise click.MissingParameter(ctx=ctx, param=param)
+
+
+# The passwords of this command's database URL: whatever this command prints on stderr has
+# them masked (the library already masks them; this is the net under every message).
+_SECRETS: set[str] = set()
+
+
+def _masked_later(db: str) -> str:
+    if db.startswith(PG_SCHEMES):
+        try:
+            parts = urlsplit(db)
+            found = [parts.password or "", *(v for k, v in parse_qsl(parts.query) if k.lower() == "password")]
+        except ValueError:
+            found = []
+        _SECRETS.update(secret for secret in found if secret)
+    return db
+
+
+def mask(text: str) -> str:
+    """``text`` with the database URL's password, if any, as ``***``."""
+    for secret in _SECRETS:
+        text = text.replace(secret, "***")
+    return text
+
+
 def _db_and_json(command: F) -> F:
     """``--db`` and ``--json``, which every command takes."""
     command = click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout")(command)
-    return click.option("--db", required=True, metavar="PATH", help="the SQLite database file")(command)
+    return click.option(
+        "--db",
+        callback=_database,
+        metavar="PATH|URL",
+        help="the SQLite database file, or a postgresql:// URL (default: $DATABASE_URL, then $POSTGRES_URL)",
+    )(command)
 
 
 class _Group(click.Group):
@@ -64,6 +115,7 @@ class _Group(click.Group):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> int:
+        _SECRETS.clear()  # one command's URL (a test runs many in one process)
         try:
             with _warnings_on_stderr():
                 code = super().main(args, prog_name or PROG, complete_var, standalone_mode=False, **extra)
@@ -112,11 +164,13 @@ def _warnings_on_stderr() -> Iterator[None]:
 
 
 def _fail(message: str, code: int, prefix: str = "error: ") -> int:
-    click.echo(f"{PROG}: {prefix}{message}", err=True)
+    click.echo(mask(f"{PROG}: {prefix}{message}"), err=True)
     return code
 
 
-@click.group(cls=_Group, no_args_is_help=False, help="Daily Congress.gov committee-meeting update into SQLite.")
+@click.group(
+    cls=_Group, no_args_is_help=False, help="Daily Congress.gov committee-meeting update into SQLite or PostgreSQL."
+)
 def cli() -> None:
     pass
 

@@ -32,7 +32,7 @@ from sqlbatch import (
 from sqlbatch.audit import summarize
 
 from . import report
-from .cli import EXIT_FATAL, EXIT_OK, EXIT_QUARANTINE, EXIT_USAGE, PROG
+from .cli import EXIT_FATAL, EXIT_OK, EXIT_QUARANTINE, EXIT_USAGE, PG_SCHEMES, PROG, mask
 from .committees import CommitteeSeeding
 from .schema import SchemaMismatch
 from .settings import HearingsSettings
@@ -58,11 +58,17 @@ def failure(exc: BaseException) -> tuple[str, int] | None:
         return str(exc), EXIT_FATAL
     if isinstance(exc, apsw.IOError):  # outside a batch (opening, the schema, closing): nothing partial
         return f"a disk I/O error ({exc}): check the disk, then run again (committed batches stay)", EXIT_FATAL
+    if type(exc).__module__.startswith("psycopg"):  # outside a batch too: the server or the session
+        import psycopg
+
+        if isinstance(exc, psycopg.OperationalError):
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return f"the PostgreSQL server failed ({reason}): run again (committed batches stay)", EXIT_FATAL
     return None
 
 
 def _say(text: str) -> None:
-    print(text, file=sys.stderr)
+    print(mask(text), file=sys.stderr)
 
 
 @dataclass(frozen=True)
@@ -216,7 +222,8 @@ def _print_json(data: dict[str, Any]) -> None:
 
 
 def _existing(db: str, hint: str = "") -> None:
-    if not Path(db).exists():
+    """A SQLite file must exist to be read; a server URL is checked by connecting."""
+    if not db.startswith(PG_SCHEMES) and not Path(db).exists():
         raise OpenError(f"no database at {db!r}{hint}")
 
 

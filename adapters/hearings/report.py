@@ -48,13 +48,13 @@ def summary(result: RunResult) -> str:
 
 def _has_table(conn: Connection, name: str) -> bool:
     """The journal tables exist only once a run was made (an earlier database has none)."""
-    return bool(conn.query_value("SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", (name,)))
+    return conn.backend.table_exists(conn, name)
 
 
 def status(conn: Connection) -> dict[str, Any]:
     if not _has_table(conn, "sqlbatch_runs"):
         return {"runs": [], "quarantine": {"quarantined": 0, "resolved": 0}}
-    have = {row[1] for row in conn.raw.execute("PRAGMA table_info(sqlbatch_runs)")}
+    have = conn.backend.table_columns(conn, "sqlbatch_runs")
     who = ", pid, host" if {"pid", "host"} <= have else ", NULL AS pid, NULL AS host"  # older journals
     runs = [
         r.asdict()
@@ -65,7 +65,8 @@ def status(conn: Connection) -> dict[str, Any]:
         )
     ]
     _mark_live(conn, runs)
-    counts = dict(conn.raw.execute("SELECT status, count(*) FROM sqlbatch_quarantine GROUP BY status").fetchall())
+    tally = conn.execute("SELECT status, count(*) FROM sqlbatch_quarantine GROUP BY status")
+    counts = {row[0]: row[1] for row in tally}
     return {
         "runs": runs,
         "quarantine": {"quarantined": counts.get("quarantined", 0), "resolved": counts.get("resolved", 0)},

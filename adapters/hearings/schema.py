@@ -137,9 +137,9 @@ def is_hearings_schema(conn: Executes) -> bool:
 def ensure_schema(conn: Executes) -> Literal["created", "existing"]:
     """Create the schema on an empty database; on an existing one only add what is missing.
 
-    On PostgreSQL (a sqlbatch connection to a server, or a psycopg one) the DDL is
-    ``sql/postgresql.sql`` (:mod:`.schema_pg`). Raises :class:`SchemaMismatch` when the database holds other tables. Runs inside a
-    savepoint, so it is atomic with or without an open transaction.
+    Raises :class:`SchemaMismatch` when the database holds other tables. Runs inside a
+    savepoint, so it is atomic with or without an open transaction. On PostgreSQL (a
+    sqlbatch connection to a server, or a psycopg one) the DDL is ``sql/postgresql.sql``.
     """
     tables = _user_tables(conn)
     if tables and ("hearings" not in tables or "event_id" not in _columns(conn, "hearings")):

@@ -45,6 +45,8 @@ SETTINGS_VARS = (
     "RUN_LOCK_TIMEOUT",
     "API_MAX_WAIT_SECONDS",
     "API_RATE_WINDOW_SECONDS",
+    "DATABASE_URL",  # the database when --db is absent
+    "POSTGRES_URL",
 )
 
 # The keys ``run --json`` must print (the command-line contract), with their JSON types.
