@@ -196,8 +196,9 @@ def test_ensure_schema_refuses_a_database_of_other_tables(pg_url: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the hearings store still writes SQLite-only SQL (store.py: INSERT OR REPLACE/IGNORE, conn.raw,"
-    " last_insert_rowid, COLLATE NOCASE; updater.py: conn.raw checks): the full run on PostgreSQL fails",
+    reason="the hearings store still writes SQLite-only SQL: numbered ?N parameters (committees.py,"
+    " store.py _update_sql, store_related.py), IS NOT comparisons, COLLATE NOCASE, an int bound to a boolean,"
+    " updater.py's conn.raw with ? placeholders and apsw.ConstraintError; the run aborts at its committee step",
 )
 def test_a_full_run_of_the_sample_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     sqlite_db = tmp_path / "h.db"
