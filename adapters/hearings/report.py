@@ -79,10 +79,17 @@ def _mark_live(conn: Connection, runs: list[dict[str, Any]]) -> None:
     running = [r for r in runs if r["status"] == "running"]
     if not running:
         return
-    held = lease_for(conn).held_elsewhere()
-    newest = max(r["run_id"] for r in running)
-    for r in running:
-        r["live"] = held if r["run_id"] == newest else (False if held is not None else None)
+    # the lease is per job on PostgreSQL (SQLite's file lock serves every job alike)
+    jobs = {row[0]: row[1] or "default" for row in conn.execute(_RUNNING_JOBS)}
+    for job in sorted({jobs.get(r["run_id"], "default") for r in running}):
+        of_job = [r for r in running if jobs.get(r["run_id"], "default") == job]
+        held = lease_for(conn, job).held_elsewhere()
+        newest = max(r["run_id"] for r in of_job)
+        for r in of_job:
+            r["live"] = held if r["run_id"] == newest else (False if held is not None else None)
+
+
+_RUNNING_JOBS = "SELECT run_id, job FROM sqlbatch_runs WHERE status = 'running'"
 
 
 def quarantine(conn: Connection) -> dict[str, Any]:

@@ -206,3 +206,51 @@ def test_a_full_run_of_the_sample_on_postgresql(pg_url: str, tmp_path: Path) -> 
     code, got = run_json("run", "--db", pg_url, "--batch-size", "200", cwd=tmp_path)
     keys = ("status", "records_total", "records_added", "records_quarantined")
     assert (code, {k: got[k] for k in keys}) == (want[0], {k: want[1][k] for k in keys})
+
+
+def test_status_tells_a_live_run_of_the_hearings_job_by_its_own_lease(pg_url: str) -> None:
+    """On PostgreSQL the lease is per job: ``status`` asks the lease of each running row's job."""
+    journaled(PostgresEngine(pg_url))
+    PostgresEngine(pg_url).execute(
+        "INSERT INTO sqlbatch_runs (job, mode, strategy, on_failure, batch_size, status, pid, host)"
+        " VALUES ('hearings', 'batched', 'memory', 'isolate', 50, 'running', 4242, 'host-a')"
+    )
+    conn = sqlbatch.connect(pg_url)
+    lease = sqlbatch.lease_for(conn, "hearings")
+    try:
+        assert lease.acquire(5)  # a live run of the hearings job
+        code, status = run_json("status", "--db", pg_url)
+        assert (code, status["runs"][0]["status"], status["runs"][0]["live"]) == (0, "running", True)
+        assert "running (live, pid 4242 on host-a)" in run_cli("status", "--db", pg_url).stdout
+        lease.release()  # the process died: its session and its lock are gone
+        code, status = run_json("status", "--db", pg_url)
+        assert (code, status["runs"][0]["live"]) == (0, False)
+    finally:
+        lease.release()
+        conn.close()
+
+
+def test_the_api_source_reads_its_cursor_refetches_and_committees_on_each_engine(engine: Engine) -> None:
+    from adapters.hearings.api_source import since_cursor, stored_committees, unfetched_meetings
+    from adapters.hearings.updater import JOB
+
+    conn = engine.connect()
+    try:
+        assert (since_cursor(conn, None), stored_committees(conn, 119)) == (None, set())
+        prepare_database(conn)
+    finally:
+        conn.close()
+    engine.create()  # the processor tests' tables beside the hearings schema: a journal of the job
+    run(engine, records(12), source="api:119", job=JOB)
+    conn = engine.connect()
+    try:
+        assert since_cursor(conn, None) == max(r["ts"] for r in records(12))
+        assert since_cursor(conn, "2025-01-01") == "2025-01-01"
+        assert unfetched_meetings(conn) == []
+        conn.execute(
+            "INSERT INTO committees (system_code, name, chamber, type, congress) VALUES (?, ?, ?, ?, ?)",
+            ("hsif00", "Energy and Commerce", "House", "Standing", 119),
+        )
+        assert (stored_committees(conn, 119), stored_committees(conn, 118)) == ({"hsif00"}, set())
+    finally:
+        conn.close()
