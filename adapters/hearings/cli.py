@@ -10,6 +10,10 @@ configuration error, nothing applied; 3 aborted by a fatal error (committed batc
 rerun resumes), or another live run held the database beyond ``RUN_LOCK_TIMEOUT`` (nothing
 done). Every error is one line on stderr, ``hearings-update: error: ...``.
 
+``--db`` is a SQLite file or a ``postgresql://`` URL; without it, ``DATABASE_URL`` then
+``POSTGRES_URL`` (a ``postgresql://`` URL only) name the server. A URL's password is never
+shown: the library masks it, and every line this module prints masks it again.
+
 This module imports click only: the library (pydantic, httpx, apsw) is imported when a
 command runs, so ``--help`` and a usage error answer at once.
 """

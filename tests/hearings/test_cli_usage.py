@@ -131,6 +131,16 @@ def test_settings_from_the_environment_are_used_and_options_override_them(tmp_pa
     )
 
 
+def test_a_sqlite_db_option_wins_over_the_database_url_variables(tmp_path: Path, real_payloads: list) -> None:
+    """``--db PATH`` is used as given though DATABASE_URL / POSTGRES_URL name a server (never reached)."""
+    source = write_ndjson(tmp_path / "s.ndjson", real_payloads[:3])
+    env = cli_env(DATABASE_URL="postgresql://app:pw@nowhere.invalid/db", POSTGRES_URL="postgresql:///none")
+    proc = run_cli("run", "--db", tmp_path / "a.db", "--source", source, "--json", cwd=tmp_path, env=env)
+    assert (proc.returncode, json.loads(proc.stdout)["records_added"]) == (0, 3)
+    shown = run_cli("status", "--db", tmp_path / "a.db", "--json", cwd=tmp_path, env=env)
+    assert (shown.returncode, len(json.loads(shown.stdout)["runs"])) == (0, 1)
+
+
 def test_the_installed_console_script_runs_as_a_real_process(tmp_path: Path) -> None:
     """The ``hearings-update`` entry point pip installed: help, a usage error and a missing database,
     with the exit codes a shell sees."""
