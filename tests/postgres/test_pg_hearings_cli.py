@@ -254,3 +254,14 @@ def test_the_api_source_reads_its_cursor_refetches_and_committees_on_each_engine
         assert (stored_committees(conn, 119), stored_committees(conn, 118)) == ({"hsif00"}, set())
     finally:
         conn.close()
+
+
+def test_a_run_on_a_password_url_never_shows_the_password(pg_url: str, tmp_path: Path) -> None:
+    """Whatever the run's outcome (today it aborts: see the xfail above), its output masks the password."""
+    from tests.support.data import load_meetings, write_ndjson
+
+    source = write_ndjson(tmp_path / "m.ndjson", load_meetings()[:3])
+    for args in (("--json",), ()):
+        done = run_cli("run", "--source", source, *args, env={"POSTGRES_URL": with_password(pg_url)}, cwd=tmp_path)
+        assert done.returncode in (0, 3) and (done.stdout or done.stderr), done
+        assert SECRET not in done.stdout + done.stderr and "Traceback" not in done.stderr
