@@ -1,4 +1,4 @@
-"""DESIGN §3 on both engines: one test body, parametrised over ``engine`` (SQLite file, PostgreSQL
+"""The batch contract (README, "What a run promises") on both engines: one test body, parametrised over ``engine`` (SQLite file, PostgreSQL
 database) and the strategies both have. What a test asserts is read back through a second,
 plain driver connection, by natural keys, so the same assertion holds on either engine."""
 
@@ -9,7 +9,17 @@ from typing import Any
 import pytest
 
 import sqlbatch
-from tests.engines import SHARED_STRATEGIES, Engine, engine, processor, quarantine, record, records, run, spread_bad
+from tests.support.engines import (
+    SHARED_STRATEGIES,
+    Engine,
+    engine,
+    processor,
+    quarantine,
+    record,
+    records,
+    run,
+    spread_bad,
+)
 
 __all__ = ["engine"]  # the fixture, imported for this module's tests
 
@@ -31,7 +41,7 @@ def good_only(engine: Engine, recs: list[dict[str, Any]], bad: dict[int, str]) -
 @STRATEGY
 @pytest.mark.parametrize("interval", [0, 600_000], ids=["commit-each", "grouped"])
 def test_bad_records_are_isolated_and_leave_no_trace(engine: Engine, strategy: str, interval: float) -> None:
-    """§3.1-3: each failing record is found by bisection and quarantined with its rule; every
+    """Isolation: each failing record is found by bisection and quarantined with its rule; every
     good record commits; nothing of a failed attempt (parent rows written before the failing
     child, cascades) stays."""
     engine.create()
@@ -62,7 +72,7 @@ def test_skip_batch_rolls_the_whole_batch_back(engine: Engine, strategy: str) ->
 
 @STRATEGY
 def test_a_rerun_is_idempotent_and_resolves_fixed_records(engine: Engine, strategy: str) -> None:
-    """§3.5: the same input again changes nothing and says so; a fixed record goes in (resolved)."""
+    """Idempotent rerun: the same input again changes nothing and says so; a fixed record goes in (resolved)."""
     engine.create()
     run(engine, records(60, {7: "fk"}), strategy)
     after = engine.dump()
@@ -76,7 +86,7 @@ def test_a_rerun_is_idempotent_and_resolves_fixed_records(engine: Engine, strate
 
 
 def test_memory_and_savepoint_leave_identical_data_on_each_engine(engine: Engine, tmp_path: Any) -> None:
-    """§3.7 on one engine; the same natural dump on both engines is asserted below."""
+    """Strategies interchangeable on one engine; the same natural dump on both engines is asserted below."""
     dumps = []
     for strategy in SHARED_STRATEGIES:
         engine.create()
@@ -87,7 +97,7 @@ def test_memory_and_savepoint_leave_identical_data_on_each_engine(engine: Engine
 
 
 def test_both_engines_leave_the_same_data(tmp_path: Any, request: pytest.FixtureRequest) -> None:
-    from tests.engines import PostgresEngine, SqliteEngine
+    from tests.support.engines import PostgresEngine, SqliteEngine
 
     seen = []
     for eng in (SqliteEngine(tmp_path / "same.db"), PostgresEngine(request.getfixturevalue("pg_url"))):
@@ -114,7 +124,7 @@ def test_a_conflict_is_retried_as_a_whole_batch(engine: Engine, strategy: str) -
     calls = {"n": 0}
 
     def flaky(uow: Any, batch: list[dict[str, Any]]) -> list[str]:
-        from tests.engines import apply
+        from tests.support.engines import apply
 
         out = apply(uow, batch)
         calls["n"] += 1
@@ -149,7 +159,7 @@ def _conflict_for(engine: Engine) -> Any:
 
 @STRATEGY
 def test_revert_with_conflicts(engine: Engine, strategy: str) -> None:
-    """§3.8: reverting A under B is refused naming B; B then A restore each state exactly."""
+    """Revert with conflicts: reverting A under B is refused naming B; B then A restore each state exactly."""
     engine.create()
     initial = engine.dump()
     run_a = run(engine, records(40), strategy, batch_size=10)
@@ -190,7 +200,7 @@ def test_session_is_refused_on_postgresql_only(engine: Engine) -> None:
 
 
 def test_all_or_nothing_commits_all_or_leaves_everything(engine: Engine) -> None:
-    """§3.4: one transaction; a bad record leaves the data exactly as before (on PostgreSQL
+    """All-or-nothing: one transaction; a bad record leaves the data exactly as before (on PostgreSQL
     without a file backup: nothing of the run is ever committed)."""
     engine.create()
     before = engine.dump()
@@ -215,7 +225,7 @@ def test_post_run_check_compensates_the_batch_behind_an_error(engine: Engine) ->
     committed child of an earlier batch needs, foreign keys off for that table's check)."""
 
     def apply_and_orphan(uow: Any, batch: list[dict[str, Any]]) -> list[str]:
-        from tests.engines import apply
+        from tests.support.engines import apply
 
         out = apply(uow, batch)
         if any(r["id"] == 25 for r in batch):  # batch 3 removes category 3 the earlier batches use
@@ -285,7 +295,7 @@ def test_the_post_run_foreign_key_check_names_child_and_parent(engine: Engine) -
 
 @STRATEGY
 def test_a_cascading_delete_in_a_rejected_batch_is_restored(engine: Engine, strategy: str) -> None:
-    """§3.2 with cascades: a batch deleting a parent (its children cascade) that a validator then
+    """No trace of a failed batch, with cascades: a batch deleting a parent (its children cascade) that a validator then
     rejects leaves every table exactly as before; on PostgreSQL ``memory`` replays the
     before-images (the child keys are DEFERRABLE), ``savepoint`` rolls back to its savepoint."""
     engine.create()

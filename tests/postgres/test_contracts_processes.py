@@ -1,4 +1,4 @@
-"""DESIGN §3.6 and §3.9 on both engines, with real second processes: a run killed with SIGKILL
+"""Exact resume and one run at a time on both engines, with real second processes: a run killed with SIGKILL
 keeps whole batches and the next run resumes exactly; one run of a job at a time."""
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ from typing import Any
 import pytest
 
 import sqlbatch
-from tests.engines import Engine, engine, records, run
+from tests.support.engines import Engine, engine, records, run
 
 __all__ = ["engine"]
 
-HERE = Path(__file__).parents[2]  # the repository: the child imports tests.engines
+HERE = Path(__file__).parents[2]  # the repository: the child imports tests.support.engines
 
 CHILD = textwrap.dedent("""
     import os, sys, time
     sys.path.insert(0, {here!r})
     from pathlib import Path
-    from tests import engines as E
+    from tests.support import engines as E
     kind, target, progress_file, hold, job, first = sys.argv[1:7]
     eng = E.SqliteEngine(Path(target)) if kind == "sqlite" else E.PostgresEngine(target)
     done = [0]
@@ -142,7 +142,7 @@ def test_the_lease_is_per_job_on_postgresql(pg_url: str) -> None:
 @pytest.mark.slow
 def test_two_hosts_write_different_sources_to_one_server_at_once(pg_url: str, tmp_path: Path) -> None:
     """Two processes, two jobs (one lease each), one server: both complete, nothing lost."""
-    from tests.engines import PostgresEngine
+    from tests.support.engines import PostgresEngine
 
     engine = PostgresEngine(pg_url).create()
     runs = [start(engine, tmp_path, job=f"host{n}", first=1 + n * 1000) for n in (0, 1)]
@@ -162,7 +162,7 @@ def test_a_real_deadlock_is_retried_as_a_whole_batch(pg_url: str) -> None:
 
     import psycopg
 
-    from tests.engines import PostgresEngine, apply
+    from tests.support.engines import PostgresEngine, apply
 
     engine = PostgresEngine(pg_url).create()
     # a first run installs the capture's triggers (CREATE TRIGGER waits for every writer of

@@ -10,7 +10,7 @@ import pytest
 
 import sqlbatch
 from sqlbatch._pg.connection import redact, to_pyformat
-from tests.engines import PostgresEngine, apply, records, run
+from tests.support.engines import PostgresEngine, apply, records, run
 
 SECRET = "s3cr3t-Pw0rd"
 

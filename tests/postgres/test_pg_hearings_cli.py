@@ -18,8 +18,8 @@ import pytest
 import sqlbatch
 from adapters.hearings.schema import REQUIRED_COLUMNS, SchemaMismatch, ensure_schema, is_hearings_schema
 from adapters.hearings.updater import prepare_database
-from tests.engines import Engine, PostgresEngine, engine, records, run, spread_bad
 from tests.support.cli import run_cli, run_json
+from tests.support.engines import Engine, PostgresEngine, engine, records, run, spread_bad
 
 __all__ = ["engine"]  # the fixture, imported for this module's tests
 

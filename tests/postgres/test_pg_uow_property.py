@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sqlbatch
-from tests.engines import SHARED_STRATEGIES
+from tests.support.engines import SHARED_STRATEGIES
 
 SCHEMA = """
 DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;

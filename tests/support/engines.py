@@ -7,7 +7,7 @@ plain driver connection (APSW or psycopg), the independent truth a test compares
 Data are compared by natural keys (a PostgreSQL identity is not given back by a rollback,
 SQLite's AUTOINCREMENT is), so the same dump means the same data on both engines.
 
-Import the fixture into a test module with ``from tests.engines import engine``; the
+Import the fixture into a test module with ``from tests.support.engines import engine``; the
 ``postgresql`` parameter needs the ``pg_url`` fixture (``tests/postgres/conftest.py``).
 """
 
