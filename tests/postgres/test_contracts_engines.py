@@ -1,6 +1,7 @@
 """The batch contract (README, "What a run promises") on both engines: one test body,
-parametrised over ``engine`` (SQLite file, PostgreSQL database) and the strategies both have. What a test asserts is read back through a second,
-plain driver connection, by natural keys, so the same assertion holds on either engine."""
+parametrised over ``engine`` (SQLite file, PostgreSQL database) and the strategies both have.
+What a test asserts is read back through a second, plain driver connection, by natural keys,
+so the same assertion holds on either engine."""
 
 from __future__ import annotations
 
