@@ -28,7 +28,7 @@ __all__ = ["ForeignKeyProblem", "dangling_rows", "pending_foreign_key_problem"]
 @dataclass(frozen=True, slots=True)
 class ForeignKeyProblem:
     """The first violated foreign key: the child table, the constraint and the server's detail
-    (``Key (hearing_id)=(41) is not present in table "hearings".``)."""
+    (``Key (parent_id)=(41) is not present in table "parent".``)."""
 
     table: str | None
     constraint: str | None
