@@ -201,7 +201,8 @@ class TriggerCapture:
         Otherwise triggers fire as for any write (a user trigger with side effects then leaves
         them), and a cascade through an immediate foreign key cannot be replayed row by row
         (PostgreSQL logs the parent before the rows its cascade changed; DEFERRABLE keys are
-        fine): :class:`UndoFailed` is raised with nothing changed (a savepoint of its own), and the caller rolls the batch back instead.
+        fine): :class:`UndoFailed` is raised with nothing changed (a savepoint of its own), and
+        the caller rolls the batch back instead.
         """
         rows = self.conn.execute(
             f"SELECT tbl, op, old::text, new::text FROM pg_temp.{LOG} WHERE seq > %s ORDER BY seq DESC", (since,)
