@@ -8,6 +8,9 @@ __all__ = ["Executes"]
 
 
 class Executes(Protocol):
-    """Anything with ``execute(sql, params)`` returning an iterable of row tuples."""
+    """Anything with ``execute(sql, params)`` returning an iterable of row tuples, and
+    ``executemany(sql, rows)``."""
 
     def execute(self, sql: str, bindings: Any = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, sequenceofbindings: Any, /) -> Any: ...

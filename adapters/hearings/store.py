@@ -44,13 +44,32 @@ from .mapping import DocumentRow, MeetingRows, WitnessRow, witness_key
 from .models import RecordInvalid
 from .schema_related import has_video_columns
 from .schema_types import Executes
-from .sqlrows import ChildTable
+from .sqlrows import ChildTable, KeyedRead, per_hearing
 from .sqlrows import all_rows as _all
 from .store_documents import write_supporting, write_transcripts
 from .store_read import read_meeting_state, read_related_state
 from .store_related import write_bills, write_continuations, write_nominations, write_treaties
 
-__all__ = ["UnknownCommittee", "read_meeting_state", "read_related_state", "write_meeting"]
+__all__ = [
+    "COMMITTEE_BY_CODE",
+    "HEARING_BY_EVENT",
+    "UnknownCommittee",
+    "read_meeting_state",
+    "read_related_state",
+    "write_meeting",
+]
+
+#: The reads of a meeting's stored state that are keyed by the payload, not by a stored id.
+HEARING_BY_EVENT = KeyedRead("hearing_id, title, hearing_date", "hearings", "event_id")
+COMMITTEE_BY_CODE = KeyedRead("committee_id", "committees", "system_code")
+_COMMITTEE_LINKS = per_hearing("committee_id, is_primary", "hearing_committees")
+_APPEARANCES = per_hearing("appearance_id, witness_id, position, appearance_order, witness_type", "witness_appearances")
+_WITNESS_DOCS = per_hearing(
+    "d.document_id, d.appearance_id, d.document_type, d.title, d.document_url, d.format_type",
+    "witness_documents d JOIN witness_appearances a ON a.appearance_id = d.appearance_id",
+    "a.hearing_id",
+    "d.document_id",
+)
 
 
 class UnknownCommittee(RecordInvalid):
@@ -115,7 +134,7 @@ def _committee_ids(conn: Executes, rows: MeetingRows) -> list[tuple[int, int]]:
     """``(committee_id, is_primary)`` per link; raises :class:`UnknownCommittee` first."""
     out = []
     for link in rows.committees:
-        found = _all(conn, "SELECT committee_id FROM committees WHERE system_code = ?", (link.system_code,))
+        found = _all(conn, COMMITTEE_BY_CODE.one, (link.system_code,))
         if not found:
             raise UnknownCommittee(link.system_code, link.index, key=rows.event_id)
         out.append((found[0][0], int(link.is_primary)))
@@ -123,15 +142,15 @@ def _committee_ids(conn: Executes, rows: MeetingRows) -> list[tuple[int, int]]:
 
 
 def _write_committees(conn: Executes, hearing_id: int, wanted: list[tuple[int, int]], new: bool) -> bool:
-    stored = (
-        {}
-        if new
-        else dict(
-            _all(conn, "SELECT committee_id, is_primary FROM hearing_committees WHERE hearing_id = ?", (hearing_id,))
-        )
-    )
+    stored = {} if new else dict(_all(conn, _COMMITTEE_LINKS.one, (hearing_id,)))
     want = dict(wanted)
     changed = False
+    if not stored:
+        conn.executemany(
+            "INSERT INTO hearing_committees (hearing_id, committee_id, is_primary) VALUES (?, ?, ?)",
+            [(hearing_id, committee_id, primary) for committee_id, primary in wanted],
+        )
+        return bool(wanted)
     for committee_id in stored.keys() - want.keys():
         conn.execute(
             "DELETE FROM hearing_committees WHERE hearing_id = ? AND committee_id = ?",
@@ -204,12 +223,7 @@ def _write_appearances(
         if new
         else {
             witness_id: (appearance_id, position, order, kind)
-            for appearance_id, witness_id, position, order, kind in _all(
-                conn,
-                "SELECT appearance_id, witness_id, position, appearance_order, witness_type "
-                "FROM witness_appearances WHERE hearing_id = ?",
-                (hearing_id,),
-            )
+            for appearance_id, witness_id, position, order, kind in _all(conn, _APPEARANCES.one, (hearing_id,))
         }
     )
     ids = [_witness_id(conn, witness) for witness in witnesses]
@@ -266,11 +280,7 @@ def _write_witness_documents(conn: Executes, hearing_id: int, by_appearance: dic
         else [
             (document_id, (appearance_id, document_type, title, url, fmt))
             for document_id, appearance_id, document_type, title, url, fmt in _all(
-                conn,
-                "SELECT d.document_id, d.appearance_id, d.document_type, d.title, d.document_url, "
-                "d.format_type FROM witness_documents d JOIN witness_appearances a "
-                "ON a.appearance_id = d.appearance_id WHERE a.hearing_id = ? ORDER BY d.document_id",
-                (hearing_id,),
+                conn, _WITNESS_DOCS.one, (hearing_id,)
             )
         ]
     )
@@ -319,7 +329,7 @@ def write_meeting(conn: Executes, rows: MeetingRows) -> Outcome:
     lacks a NOT NULL column or its committees, and (rules ``title_kept``, ``date_kept``)
     for an update that would blank a stored title or date.
     """
-    found = _all(conn, "SELECT hearing_id, title, hearing_date FROM hearings WHERE event_id = ?", (rows.event_id,))
+    found = _all(conn, HEARING_BY_EVENT.one, (rows.event_id,))
     new = not found
     if new:
         for column, api_field in _REQUIRED_ON_INSERT.items():

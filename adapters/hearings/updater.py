@@ -41,6 +41,7 @@ from .schema import ensure_schema
 from .seen import SeenKeys
 from .sources.record import RawRecord
 from .store import write_meeting
+from .store_batch import BatchReads
 from .textrepair import repair_text
 
 JOB = "hearings"
@@ -114,12 +115,13 @@ class MeetingPreparer:
 
 def apply_meetings(uow: UnitOfWork, batch: Sequence[MeetingRows]) -> list[Outcome]:
     """Write each meeting of the batch through the unit of work; a record-level failure
-    names its meeting."""
+    names its meeting. The batch's stored state is read in a few queries first."""
     outcomes = []
+    conn = BatchReads(uow, batch)
     for rows in batch:
         key = rows.event_id
         try:
-            outcomes.append(write_meeting(uow, rows))
+            outcomes.append(write_meeting(conn, rows))
         except RecordInvalid as exc:
             raise RecordFailed(key, exc.rule, exc.reason, exc.field) from None
         except apsw.ConstraintError as exc:
