@@ -132,15 +132,21 @@ def apply_meetings(uow: UnitOfWork, batch: Sequence[MeetingRows]) -> list[Outcom
 def every_hearing_linked(ctx: BatchContext) -> list[Issue]:
     """No partial meeting: every hearing the batch wrote has at least one committee link."""
     # the key, not ``after``: a session changeset's UPDATE carries only the changed columns
-    ids = {c.key[0] for c in ctx.changes if c.table == "hearings" and c.after}
-    issues = []
-    for hearing_id in ids:
-        if not ctx.conn.raw.execute(
-            "SELECT 1 FROM hearing_committees WHERE hearing_id=? LIMIT 1", (hearing_id,)
-        ).fetchall():
-            event = ctx.conn.query_value("SELECT event_id FROM hearings WHERE hearing_id=?", (hearing_id,))
-            issues.append(Issue("committee_link", "the meeting has no committee link", event, "committees"))
-    return issues
+    ids = list({c.key[0]: None for c in ctx.changes if c.table == "hearings" and c.after})
+    unlinked: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), 500):  # one query per 500 hearings, far below SQLite's parameter limit
+        chunk = ids[start : start + 500]
+        unlinked += ctx.conn.raw.execute(
+            f"SELECT hearing_id, event_id FROM hearings WHERE hearing_id IN ({', '.join('?' * len(chunk))}) "
+            "AND NOT EXISTS (SELECT 1 FROM hearing_committees c WHERE c.hearing_id = hearings.hearing_id)",
+            chunk,
+        ).fetchall()
+    events = dict(unlinked)
+    return [
+        Issue("committee_link", "the meeting has no committee link", events[hearing_id], "committees")
+        for hearing_id in ids
+        if hearing_id in events
+    ]
 
 
 def foreign_keys_clean(conn: Connection) -> list[Issue]:
