@@ -36,7 +36,7 @@ prepared-statement cache serves them. Transactions are the caller's (the unit of
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlbatch import Outcome
 
@@ -53,7 +53,9 @@ from .store_related import write_bills, write_continuations, write_nominations, 
 __all__ = [
     "COMMITTEE_BY_CODE",
     "HEARING_BY_EVENT",
+    "WITNESSES_NAMED",
     "UnknownCommittee",
+    "WitnessIndex",
     "read_meeting_state",
     "read_related_state",
     "write_meeting",
@@ -176,14 +178,27 @@ def _write_committees(conn: Executes, hearing_id: int, wanted: list[tuple[int, i
 # -- witnesses -----------------------------------------------------------------------------
 
 
+WITNESSES_NAMED = "SELECT witness_id, full_name, organization FROM witnesses WHERE full_name COLLATE NOCASE IN (?, ?)"
+
+
+class WitnessIndex(Protocol):
+    """The stored witnesses by name, kept current by the store's own writes (:mod:`.store_batch`)."""
+
+    def named(self, full_name: str, raw_name: str) -> list[tuple[int, str, str | None]]: ...
+
+    def added(self, witness_id: int, full_name: str, organization: str | None) -> None: ...
+
+    def removed(self, witness_id: int) -> None: ...
+
+
 def _witness_id(conn: Executes, witness: WitnessRow) -> int:
     """The stored witness with this key (lowest id), else a new row."""
     raw = " ".join(witness.raw_name.split())
-    candidates = _all(
-        conn,
-        "SELECT witness_id, full_name, organization FROM witnesses WHERE full_name COLLATE NOCASE IN (?, ?)",
-        (witness.full_name, raw),
-    )
+    known: WitnessIndex | None = getattr(conn, "witnesses", None)
+    if known is not None:
+        candidates = known.named(witness.full_name, raw)
+    else:
+        candidates = _all(conn, WITNESSES_NAMED, (witness.full_name, raw))
     for witness_id, full_name, organization in sorted(candidates):
         if witness_key(full_name, organization) == witness.key:
             return witness_id
@@ -192,8 +207,10 @@ def _witness_id(conn: Executes, witness: WitnessRow) -> int:
         "INSERT INTO witnesses (first_name, last_name, full_name, title, organization) "
         "VALUES (?, ?, ?, ?, ?) RETURNING witness_id",
         (witness.first_name, witness.last_name, witness.full_name, witness.position, witness.organization),
-    )
-    return inserted[0][0]
+    )[0][0]
+    if known is not None:
+        known.added(inserted, witness.full_name, witness.organization)
+    return inserted
 
 
 def _orders(
@@ -256,11 +273,15 @@ def _write_appearances(
         if witness_id not in wanted_ids:
             conn.execute("DELETE FROM witness_documents WHERE appearance_id = ?", (appearance_id,))
             conn.execute("DELETE FROM witness_appearances WHERE appearance_id = ?", (appearance_id,))
-            conn.execute(
+            gone = _all(
+                conn,
                 "DELETE FROM witnesses WHERE witness_id = ? AND NOT EXISTS "
-                "(SELECT 1 FROM witness_appearances WHERE witness_id = ?)",
+                "(SELECT 1 FROM witness_appearances WHERE witness_id = ?) RETURNING witness_id",
                 (witness_id, witness_id),
             )
+            known: WitnessIndex | None = getattr(conn, "witnesses", None)
+            if gone and known is not None:
+                known.removed(witness_id)
             changed = True
     return changed, by_appearance
 

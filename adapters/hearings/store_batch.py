@@ -11,7 +11,9 @@ every row written.
 An answer about a meeting's own rows is given once: a meeting written twice in one batch (a
 repeated ``eventId``) reads them from the database the second time, and so sees its first
 write. Committees and the table's columns are not written by a batch, so their answers
-stay.
+stay. The witnesses the batch names are read at once too (:class:`BatchWitnesses`); the
+store tells the index of each witness it inserts or deletes, so a later meeting of the batch
+finds it as it would in the database.
 """
 
 from __future__ import annotations
@@ -25,7 +27,44 @@ from .schema_types import Executes
 from .sqlrows import PER_HEARING, all_rows
 from .store import COMMITTEE_BY_CODE, HEARING_BY_EVENT
 
-__all__ = ["BatchReads"]
+__all__ = ["BatchReads", "BatchWitnesses"]
+
+_CHUNK = 500  # names per IN (...): far below SQLite's limit on parameters
+# SQLite's NOCASE folds ASCII letters only
+_NOCASE = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+class BatchWitnesses:
+    """The stored witnesses a batch names, by name as ``full_name COLLATE NOCASE`` compares."""
+
+    def __init__(self, conn: Executes, names: list[str]) -> None:
+        self._by_name: dict[str, list[tuple[int, str, str | None]]] = {}
+        names = list(dict.fromkeys(names))
+        for start in range(0, len(names), _CHUNK):
+            chunk = names[start : start + _CHUNK]
+            sql = (
+                "SELECT witness_id, full_name, organization FROM witnesses "
+                f"WHERE full_name COLLATE NOCASE IN ({', '.join('?' * len(chunk))})"
+            )
+            for witness_id, full_name, organization in all_rows(conn, sql, chunk):
+                self.added(witness_id, full_name, organization)
+
+    def named(self, full_name: str, raw_name: str) -> list[tuple[int, str, str | None]]:
+        """The witnesses whose ``full_name`` is either name (each row once)."""
+        first, second = full_name.translate(_NOCASE), raw_name.translate(_NOCASE)
+        found = list(self._by_name.get(first, ()))
+        if second != first:
+            found += self._by_name.get(second, ())
+        return found
+
+    def added(self, witness_id: int, full_name: str, organization: str | None) -> None:
+        rows = self._by_name.setdefault(full_name.translate(_NOCASE), [])
+        if all(row[0] != witness_id for row in rows):
+            rows.append((witness_id, full_name, organization))
+
+    def removed(self, witness_id: int) -> None:
+        for rows in self._by_name.values():
+            rows[:] = [row for row in rows if row[0] != witness_id]
 
 
 class BatchReads:
@@ -49,6 +88,10 @@ class BatchReads:
             if found:
                 self._hearing_of[event_id] = found[0][0]
                 stored.append(found[0][0])
+        self.witnesses = BatchWitnesses(
+            conn,
+            [n for rows in batch for w in rows.witnesses for n in (w.full_name, " ".join(w.raw_name.split()))],
+        )
         if stored:
             for read in PER_HEARING:
                 for hearing_id, found in read.many(conn, stored).items():
