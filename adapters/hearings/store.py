@@ -29,8 +29,11 @@ Where ``hearings`` has the earlier system's video columns, the preferred video f
 and is not written again as a ``Video`` supporting document; elsewhere every video is one.
 
 The connection is anything with ``execute(sql, params)`` returning an iterable of tuples
-(an ``apsw.Connection``); every statement is a constant text with parameters, so SQLite's
-prepared-statement cache serves them. Transactions are the caller's (the unit of work).
+and ``executemany`` (an ``apsw.Connection``, a unit of work, or the updater's
+:class:`~adapters.hearings.store_batch.BatchReads`, which answers the per-meeting reads of a
+stored state it read for the whole batch); every statement is a constant text with
+parameters, so SQLite's prepared-statement cache serves them. Transactions are the caller's
+(the unit of work).
 """
 
 from __future__ import annotations
