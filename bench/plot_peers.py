@@ -1,11 +1,12 @@
-"""Plot ``bench/peers.json`` (``bench/peers.py --baseline DIR --json bench/peers.json``) to
-``bench/peers.png``: per case, the time of the baseline tool, the tool and the plain sqlite3
+"""Plot ``bench/peers.json`` (``bench/peers.py --baseline DIR --json bench/peers.json``), or
+the file given, to ``bench/peers.png``: per case, the time of the baseline tool, the tool and the plain sqlite3
 floor as ratios to sqlite-utils (medians of per-round ratios, one run). Needs matplotlib
 (extra ``bench``); not used by CI."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -18,8 +19,8 @@ BASE = "ratio_to_sqlite-utils"
 BARS = {"tool, baseline": "tab:orange", "tool": "tab:blue", "floor": "tab:grey"}
 
 
-def main() -> None:
-    figures = json.loads((HERE / "peers.json").read_text())
+def main(argv: list[str]) -> None:
+    figures = json.loads(Path(argv[0] if argv else HERE / "peers.json").read_text())
     cases = [case for case, rows in figures.items() if isinstance(rows, dict) and case != "start-up"]
     fig, ax = plt.subplots(figsize=(9, 4))
     width = 0.8 / len(BARS)
@@ -39,4 +40,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
