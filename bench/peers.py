@@ -15,12 +15,16 @@ the median over rounds, each ratio the median of per-round ratios (tool ÷ peer)
     python bench/peers.py                  # 1,168 real meetings, 20,000 synthetic, rerun, start-up
     python bench/peers.py --rounds 3 --sizes 1168
     python bench/peers.py --json bench/peers.json
+    python bench/peers.py --baseline /tmp/old   # also the tool of an earlier commit, alternating:
+                                                # git archive <commit> | tar -x -C /tmp/old
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -37,6 +41,17 @@ from hearings_synth import synthetic  # noqa: E402
 BIN = Path(sys.executable).parent
 TOOL = str(BIN / "hearings-update")
 PEER = str(HERE / "peer_sqlite_utils.py")
+BASELINE: dict[str, str] | None = None  # the environment that runs the baseline tool (--baseline)
+
+
+def compile_tool(root: Path = HERE.parent) -> None:
+    """Bytecode for the tool's own packages, as an installed tool has it.
+
+    An editable install (and ``PYTHONDONTWRITEBYTECODE``) leaves none, so every process would
+    compile ~80 modules (~0.1 s) that a wheel install, like sqlite-utils', has precompiled.
+    """
+    for package in ("sqlbatch", "adapters"):
+        compileall.compile_dir(str(root / package), quiet=1)
 
 
 def write_input(count: int, path: Path) -> Path:
@@ -47,10 +62,10 @@ def write_input(count: int, path: Path) -> Path:
     return path
 
 
-def timed(argv: list[str]) -> float:
+def timed(argv: list[str], env: dict[str, str] | None = None) -> float:
     """Seconds one whole process takes; a failing command stops the benchmark loudly."""
     start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True)
+    done = subprocess.run(argv, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited {done.returncode}:\n{done.stderr[-2000:]}")
@@ -91,6 +106,10 @@ def load_case(size: int, work: Path, rounds: int, chunk: int) -> dict[str, dict[
         "tool": lambda r: timed([TOOL, "run", "--db", fresh("tool", r), "--source", str(source), "--quiet"]),
         "floor": lambda r: timed([sys.executable, PEER, fresh("floor", r), str(source), "--floor"]),
     }
+    if BASELINE is not None:
+        commands["tool, baseline"] = lambda r: timed(
+            [TOOL, "run", "--db", fresh("base", r), "--source", str(source), "--quiet"], BASELINE
+        )
     return summarise(alternate(commands, rounds), "sqlite-utils")
 
 
@@ -104,6 +123,12 @@ def rerun_case(work: Path, rounds: int) -> dict[str, dict[str, float]]:
         "sqlite-utils": lambda r: timed([sys.executable, PEER, peer_db, str(source), "--chunk", "0"]),
         "tool": lambda r: timed([TOOL, "run", "--db", tool_db, "--source", str(source), "--quiet"]),
     }
+    if BASELINE is not None:
+        base_db = str(work / "rerun-base.db")
+        timed([TOOL, "run", "--db", base_db, "--source", str(source), "--quiet"], BASELINE)
+        commands["tool, baseline"] = lambda r: timed(
+            [TOOL, "run", "--db", base_db, "--source", str(source), "--quiet"], BASELINE
+        )
     return summarise(alternate(commands, rounds), "sqlite-utils")
 
 
@@ -114,6 +139,8 @@ def startup_case(rounds: int) -> dict[str, dict[str, float]]:
         "sqlite-utils import": lambda r: timed([sys.executable, "-c", "import sqlite_utils"]),
         "tool --help": lambda r: timed([TOOL, "--help"]),
     }
+    if BASELINE is not None:
+        commands["tool --help, baseline"] = lambda r: timed([TOOL, "--help"], BASELINE)
     return summarise(alternate(commands, rounds), "python")
 
 
@@ -122,8 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1168, 20000])
     parser.add_argument("--json", type=Path, help="write the figures to this file")
+    parser.add_argument("--baseline", type=Path, help="a source tree of an earlier commit, run alternating too")
     args = parser.parse_args(argv)
+    global BASELINE
+    if args.baseline:
+        compile_tool(args.baseline.resolve())
+        BASELINE = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
     figures: dict[str, object] = {"rounds": args.rounds}
+    compile_tool()
     with tempfile.TemporaryDirectory(prefix="sqlbatch-peers-") as tmp:
         work = Path(tmp)
         for size in args.sizes:

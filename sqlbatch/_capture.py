@@ -116,12 +116,13 @@ class HookRecorder:
         changes nobody reads never pays for it.
         """
         entries = list(self.entries)
+        built = self._built[: len(entries)]  # what changes() built already is not built again
         schema = self.conn.schema
-        infos = {name: schema.table(name) for name in {e[0] for e in entries}}
+        infos = {name: schema.table(name) for name in {e[0] for e in entries[len(built) :]}}
 
         def build() -> list[Change]:
-            out = []
-            for e in entries:
+            out = list(built)
+            for e in entries[len(built) :]:
                 info = infos[e.table]
                 new = e.new
                 key = info.key_of(e.rowid_new, new) if new is not None else info.key_of(e.rowid, e.old)

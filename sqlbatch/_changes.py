@@ -2,28 +2,57 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError
 from typing import Any
 
 from ._schema import TableInfo
 
+_FIELDS = ("table", "op", "key", "before", "after", "depth", "key_columns")
 
-@dataclass(frozen=True, slots=True)
+
 class Change:
     """One row change seen by the capture (preupdate hook or session changeset).
 
     ``before`` and ``after`` are dicts keyed by column name (``None`` for the side that does
     not exist: no ``before`` for an INSERT, no ``after`` for a DELETE). ``depth`` is 0 for
     the caller's own statement and >= 1 for trigger writes and foreign-key actions.
+
+    Immutable, compared by value. One built by :meth:`from_values` (the capture's, one per
+    row written) keeps the row's value tuples and the table's column names and builds the
+    dicts when they are read: most changes are only encoded into the undo journal, and a
+    dict per row for a whole all-or-nothing run is most of its memory.
     """
+
+    __slots__ = ("table", "op", "key", "depth", "key_columns", "_before", "_after", "_columns")
+    __match_args__ = _FIELDS
 
     table: str
     op: str  # "INSERT" | "UPDATE" | "DELETE"
     key: tuple
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    depth: int = 0
-    key_columns: tuple[str, ...] = ("rowid",)
+    depth: int
+    key_columns: tuple[str, ...]
+
+    def __init__(
+        self,
+        table: str,
+        op: str,
+        key: tuple,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        depth: int = 0,
+        key_columns: tuple[str, ...] = ("rowid",),
+    ) -> None:
+        _init(self, table, op, key, before, after, depth, key_columns, None)
+
+    @property
+    def before(self) -> dict[str, Any] | None:
+        values, columns = self._before, self._columns
+        return values if values is None or columns is None else dict(zip(columns, values, strict=False))
+
+    @property
+    def after(self) -> dict[str, Any] | None:
+        values, columns = self._after, self._columns
+        return values if values is None or columns is None else dict(zip(columns, values, strict=False))
 
     @classmethod
     def from_values(
@@ -36,12 +65,34 @@ class Change:
         depth: int,
         key_columns: tuple[str, ...] | None = None,
     ) -> Change:
-        cols = info.columns
-        before = dict(zip(cols, old, strict=False)) if old is not None else None
-        after = dict(zip(cols, new, strict=False)) if new is not None else None
         if key_columns is None:
             key_columns = info.pk if info.without_rowid else ("rowid",)
-        return cls(info.name, op, key, before, after, depth, key_columns)
+        change = cls.__new__(cls)
+        _init(change, info.name, op, key, old, new, depth, key_columns, info.columns)
+        return change
+
+    def _astuple(self) -> tuple:
+        return (self.table, self.op, self.key, self.before, self.after, self.depth, self.key_columns)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._astuple() == other._astuple()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._astuple())  # as a frozen dataclass: a change with images is unhashable
+
+    def __repr__(self) -> str:
+        return "Change(" + ", ".join(f"{n}={v!r}" for n, v in zip(_FIELDS, self._astuple(), strict=True)) + ")"
+
+    def __reduce__(self) -> tuple[type[Change], tuple]:
+        return (Change, self._astuple())  # copy and pickle, as the dataclass allowed
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,3 +104,18 @@ class Change:
             "depth": self.depth,
             "key_columns": list(self.key_columns),
         }
+
+
+_set = object.__setattr__
+
+
+def _init(change: Change, table, op, key, before, after, depth, key_columns, columns) -> None:  # type: ignore[no-untyped-def]
+    # past the frozen __setattr__; ``columns`` set: ``before``/``after`` are value tuples
+    _set(change, "table", table)
+    _set(change, "op", op)
+    _set(change, "key", key)
+    _set(change, "_before", before)
+    _set(change, "_after", after)
+    _set(change, "depth", depth)
+    _set(change, "key_columns", key_columns)
+    _set(change, "_columns", columns)

@@ -40,10 +40,22 @@ def _unblob(obj: dict[str, Any]) -> Any:
     return obj
 
 
+_CHUNK = 1000  # changes per piece of JSON: the text of a whole run is never held at once
+
+
 def encode(changes: list[Change]) -> bytes:
-    rows = [[c.table, c.op, c.key, c.key_columns, c.before, c.after, c.depth] for c in changes]
-    text = json.dumps(rows, separators=(",", ":"), ensure_ascii=False, default=_blob, check_circular=False)
-    return zlib.compress(text.encode(), 1)
+    """One JSON array of the changes, compressed as it is written (a piece at a time)."""
+    packer = zlib.compressobj(1)
+    out = [packer.compress(b"[")]
+    for start in range(0, len(changes), _CHUNK):
+        rows = [
+            [c.table, c.op, c.key, c.key_columns, c.before, c.after, c.depth] for c in changes[start : start + _CHUNK]
+        ]
+        text = json.dumps(rows, separators=(",", ":"), ensure_ascii=False, default=_blob, check_circular=False)
+        out.append(packer.compress((b"," if start else b"") + text[1:-1].encode()))
+    out.append(packer.compress(b"]"))
+    out.append(packer.flush())
+    return b"".join(out)
 
 
 def decode(blob: bytes) -> list[Change]:

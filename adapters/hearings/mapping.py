@@ -56,7 +56,7 @@ from .related import (
     numbered_links,
     video_columns,
 )
-from .sources.transport import DEFAULT_BASE_URL
+from .sources.endpoints import DEFAULT_BASE_URL
 from .witness_type import witness_type
 
 __all__ = [

@@ -27,8 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-
-import httpx
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .models import BillRef, Meeting, NumberedRef, Unparsed, Video
 from .rules import bill_type_of
@@ -150,22 +149,35 @@ def continuation_rows(m: Meeting) -> tuple[ContinuationRow, ...]:
     return tuple(rows)
 
 
+def _url_parts(url: str) -> tuple[str, str, dict[str, list[str]]] | None:
+    """Host (lower case), decoded path and query parameters of a URL; ``None``: not a URL.
+
+    ``urllib.parse`` rather than ``httpx.URL``: a run from a file never loads httpx.
+    """
+    try:
+        parsed = urlsplit(url.strip())
+        parsed.port  # noqa: B018 - a bad port makes the URL invalid, as it would for httpx
+    except ValueError:
+        return None
+    return (parsed.hostname or "").lower(), unquote(parsed.path), parse_qs(parsed.query)
+
+
 def youtube_id(url: str | None) -> str | None:
     """The YouTube video id a video URL carries, or ``None``."""
     if not url:
         return None
-    try:
-        parsed = httpx.URL(url.strip())
-    except httpx.InvalidURL:
+    parts = _url_parts(url)
+    if parts is None:
         return None
-    host = (parsed.host or "").lower().removeprefix("www.").removeprefix("m.")
-    segments = [s for s in parsed.path.split("/") if s]
+    host, path, params = parts
+    host = host.removeprefix("www.").removeprefix("m.")
+    segments = [s for s in path.split("/") if s]
     candidate: str | None = None
     if host == "youtu.be" and segments:
         candidate = segments[0]
     elif host.endswith("youtube.com"):
-        if parsed.params.get("v"):
-            candidate = parsed.params.get("v")
+        if params.get("v"):
+            candidate = params["v"][0]
         elif len(segments) >= 2 and segments[0] in ("embed", "live", "shorts", "v"):
             candidate = segments[1]
     elif host.endswith("congress.gov") and segments[:2] == ["committees", "video"] and len(segments) > 2:
@@ -176,12 +188,11 @@ def youtube_id(url: str | None) -> str | None:
 def _video_type(url: str) -> str | None:
     if youtube_id(url):
         return "youtube"
-    try:
-        parsed = httpx.URL(url.strip())
-    except httpx.InvalidURL:
+    parts = _url_parts(url)
+    if parts is None:
         return None
-    host = (parsed.host or "").lower()
-    path = parsed.path.lower()
+    host, path, _ = parts
+    path = path.lower()
     if host.endswith("senate.gov") and "isvp" in path:
         return "senate_isvp"
     if host.endswith("house.gov"):

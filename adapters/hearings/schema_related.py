@@ -14,7 +14,9 @@ from .ddl import RELATED_TABLES
 from .schema_types import Executes, postgres_session
 from .sqlrows import all_rows
 
-__all__ = ["RELATED_TABLES", "VIDEO_COLUMNS", "ensure_related_tables", "has_video_columns"]
+__all__ = ["HEARINGS_COLUMNS_SQL", "RELATED_TABLES", "VIDEO_COLUMNS", "ensure_related_tables", "has_video_columns"]
+
+HEARINGS_COLUMNS_SQL = "SELECT name FROM pragma_table_info('hearings')"
 
 VIDEO_COLUMNS = ("video_url", "youtube_video_id", "video_type")
 """The earlier system's later ``hearings`` columns (its migration ``001_add_video_fields``
@@ -35,5 +37,5 @@ def has_video_columns(conn: Executes) -> bool:
 
         names = pg_columns(pg, "hearings")
     else:
-        names = {row[0] for row in all_rows(conn, "SELECT name FROM pragma_table_info('hearings')")}
+        names = {row[0] for row in all_rows(conn, HEARINGS_COLUMNS_SQL)}
     return all(column in names for column in VIDEO_COLUMNS)

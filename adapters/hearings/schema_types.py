@@ -8,9 +8,12 @@ __all__ = ["Executes", "postgres_session"]
 
 
 class Executes(Protocol):
-    """Anything with ``execute(sql, params)`` returning an iterable of row tuples."""
+    """Anything with ``execute(sql, params)`` returning an iterable of row tuples, and
+    ``executemany(sql, rows)``."""
 
     def execute(self, sql: str, bindings: Any = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, sequenceofbindings: Any, /) -> Any: ...
 
 
 def postgres_session(conn: Any) -> Any | None:

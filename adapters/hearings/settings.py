@@ -9,8 +9,8 @@ from pydantic import Field, SecretStr
 from sqlbatch import Settings
 
 from .rules import DEFAULT_TITLE_MAX_LENGTH, RuleConfig
+from .sources.endpoints import DEFAULT_BASE_URL
 from .sources.ratelimit import RATE_WINDOW_SECONDS
-from .sources.transport import DEFAULT_BASE_URL
 
 #: One rolling window (api.data.gov counts each key's requests over the last hour): a run
 #: that used up the key's budget is sure to get requests again within it.

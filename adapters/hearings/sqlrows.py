@@ -1,5 +1,6 @@
-"""What the store modules share: all rows of a query, and a child table's rows of one
-meeting replaced by difference (identical rows stay, the others are deleted or inserted)."""
+"""What the store modules share: all rows of a query, a read keyed by one value (and the same
+read for many values at once), and a child table's rows of one meeting replaced by difference
+(identical rows stay, the others are deleted or inserted)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from .schema_types import Executes
 
-__all__ = ["ChildTable", "all_rows", "multiset_diff"]
+__all__ = ["PER_HEARING", "ChildTable", "KeyedRead", "all_rows", "multiset_diff"]
 
 Stored = list[tuple[int, tuple[Any, ...]]]
 
@@ -22,6 +23,46 @@ def all_rows(conn: Executes, sql: str, params: Any = ()) -> list[tuple[Any, ...]
         # meeting's write reads a few hundred rows: tuples are what it needs
         cursor.row_trace = None
     return list(cursor)
+
+
+class KeyedRead:
+    """A read of the rows that hold one key value (``one``, the value its one parameter) and
+    the same read for many values (:meth:`many`: the key first in each row, same order).
+
+    Table and column names are the store's constants, never input.
+    """
+
+    def __init__(self, columns: str, source: str, key: str, order: str = "") -> None:
+        tail = f" ORDER BY {order}" if order else ""
+        self.one = f"SELECT {columns} FROM {source} WHERE {key} = ?{tail}"
+        self._many = f"SELECT {key}, {columns} FROM {source} WHERE {key} IN ({{marks}}){tail}"
+
+    def many(self, conn: Executes, keys: Sequence[Any]) -> dict[Any, list[tuple[Any, ...]]]:
+        """The rows of each key (an empty list for a key without rows)."""
+        out: dict[Any, list[tuple[Any, ...]]] = {key: [] for key in keys}
+        keys = list(out)
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            for row in all_rows(conn, self._many.format(marks=", ".join("?" * len(chunk))), chunk):
+                out[row[0]].append(row[1:])
+        return out
+
+    def __repr__(self) -> str:
+        return f"<KeyedRead {self.one!r}>"
+
+
+_CHUNK = 500  # keys per IN (...): far below SQLite's limit on parameters
+
+#: Every read of a stored meeting's child rows by ``hearing_id`` that the store makes: a
+#: batch reads them all for its stored meetings at once (:mod:`.store_batch`).
+PER_HEARING: list[KeyedRead] = []
+
+
+def per_hearing(columns: str, source: str, key: str = "hearing_id", order: str = "") -> KeyedRead:
+    """A :class:`KeyedRead` of one meeting's child rows, registered in :data:`PER_HEARING`."""
+    read = KeyedRead(columns, source, key, order)
+    PER_HEARING.append(read)
+    return read
 
 
 def multiset_diff(stored: Stored, wanted: Sequence[tuple[Any, ...]]) -> tuple[list[int], list[tuple[Any, ...]]]:
@@ -54,13 +95,14 @@ class ChildTable:
         # table and column names are the store's constants, never input
         self.parent = parent
         inserted = (parent, *columns) if parent else columns
-        self._select = f"SELECT {id_column}, {', '.join(columns)} FROM {table} WHERE {parent} = ? ORDER BY {id_column}"
+        self.read = per_hearing(f"{id_column}, {', '.join(columns)}", table, parent, id_column) if parent else None
         self._delete = f"DELETE FROM {table} WHERE {id_column} = ?"
         self._insert = f"INSERT INTO {table} ({', '.join(inserted)}) VALUES ({', '.join('?' for _ in inserted)})"
 
     def stored(self, conn: Executes, hearing_id: int) -> Stored:
         """The meeting's stored rows as ``(id, values)``."""
-        return [(row[0], row[1:]) for row in all_rows(conn, self._select, (hearing_id,))]
+        assert self.read is not None, "a table without a parent column has no rows of its own"
+        return [(row[0], row[1:]) for row in all_rows(conn, self.read.one, (hearing_id,))]
 
     def replace(self, conn: Executes, hearing_id: int, stored: Stored, wanted: Sequence[tuple[Any, ...]]) -> bool:
         """Make the rows ``stored`` stand for exactly ``wanted``; True when anything was written."""
@@ -68,6 +110,8 @@ class ChildTable:
         for row_id in delete:
             conn.execute(self._delete, (row_id,))
         prefix = (hearing_id,) if self.parent else ()
-        for values in insert:
-            conn.execute(self._insert, (*prefix, *values))
+        if len(insert) == 1:
+            conn.execute(self._insert, (*prefix, *insert[0]))
+        elif insert:
+            conn.executemany(self._insert, [(*prefix, *values) for values in insert])
         return bool(delete or insert)

@@ -29,8 +29,11 @@ Where ``hearings`` has the earlier system's video columns, the preferred video f
 and is not written again as a ``Video`` supporting document; elsewhere every video is one.
 
 The connection is anything with ``execute(sql, params)`` returning an iterable of tuples
-(an ``apsw.Connection``); every statement is a constant text with parameters, so SQLite's
-prepared-statement cache serves them. Transactions are the caller's (the unit of work).
+and ``executemany`` (an ``apsw.Connection``, a unit of work, or the updater's
+:class:`~adapters.hearings.store_batch.BatchReads`, which answers the per-meeting reads of a
+stored state it read for the whole batch); every statement is a constant text with
+parameters, so SQLite's prepared-statement cache serves them. Transactions are the caller's
+(the unit of work).
 """
 
 from __future__ import annotations
@@ -40,17 +43,32 @@ from typing import Any
 
 from sqlbatch import Outcome
 
-from .mapping import DocumentRow, MeetingRows, WitnessRow, witness_key
+from .mapping import DocumentRow, MeetingRows
 from .models import RecordInvalid
 from .schema_related import has_video_columns
 from .schema_types import Executes
-from .sqlrows import ChildTable
+from .sqlrows import KeyedRead, per_hearing
 from .sqlrows import all_rows as _all
 from .store_documents import write_supporting, write_transcripts
 from .store_read import read_meeting_state, read_related_state
 from .store_related import write_bills, write_continuations, write_nominations, write_treaties
+from .store_witnesses import WITNESSES_NAMED, WitnessIndex, write_appearances, write_witness_documents
 
-__all__ = ["UnknownCommittee", "read_meeting_state", "read_related_state", "write_meeting"]
+__all__ = [
+    "COMMITTEE_BY_CODE",
+    "HEARING_BY_EVENT",
+    "WITNESSES_NAMED",
+    "UnknownCommittee",
+    "WitnessIndex",
+    "read_meeting_state",
+    "read_related_state",
+    "write_meeting",
+]
+
+#: The reads of a meeting's stored state that are keyed by the payload, not by a stored id.
+HEARING_BY_EVENT = KeyedRead("hearing_id, title, hearing_date", "hearings", "event_id")
+COMMITTEE_BY_CODE = KeyedRead("committee_id", "committees", "system_code")
+_COMMITTEE_LINKS = per_hearing("committee_id, is_primary", "hearing_committees")
 
 
 class UnknownCommittee(RecordInvalid):
@@ -115,7 +133,7 @@ def _committee_ids(conn: Executes, rows: MeetingRows) -> list[tuple[int, int]]:
     """``(committee_id, is_primary)`` per link; raises :class:`UnknownCommittee` first."""
     out = []
     for link in rows.committees:
-        found = _all(conn, "SELECT committee_id FROM committees WHERE system_code = ?", (link.system_code,))
+        found = _all(conn, COMMITTEE_BY_CODE.one, (link.system_code,))
         if not found:
             raise UnknownCommittee(link.system_code, link.index, key=rows.event_id)
         out.append((found[0][0], int(link.is_primary)))
@@ -123,15 +141,15 @@ def _committee_ids(conn: Executes, rows: MeetingRows) -> list[tuple[int, int]]:
 
 
 def _write_committees(conn: Executes, hearing_id: int, wanted: list[tuple[int, int]], new: bool) -> bool:
-    stored = (
-        {}
-        if new
-        else dict(
-            _all(conn, "SELECT committee_id, is_primary FROM hearing_committees WHERE hearing_id = ?", (hearing_id,))
-        )
-    )
+    stored = {} if new else dict(_all(conn, _COMMITTEE_LINKS.one, (hearing_id,)))
     want = dict(wanted)
     changed = False
+    if not stored:
+        conn.executemany(
+            "INSERT INTO hearing_committees (hearing_id, committee_id, is_primary) VALUES (?, ?, ?)",
+            [(hearing_id, committee_id, primary) for committee_id, primary in wanted],
+        )
+        return bool(wanted)
     for committee_id in stored.keys() - want.keys():
         conn.execute(
             "DELETE FROM hearing_committees WHERE hearing_id = ? AND committee_id = ?",
@@ -152,134 +170,6 @@ def _write_committees(conn: Executes, hearing_id: int, wanted: list[tuple[int, i
             )
             changed = True
     return changed
-
-
-# -- witnesses -----------------------------------------------------------------------------
-
-
-def _witness_id(conn: Executes, witness: WitnessRow) -> int:
-    """The stored witness with this key (lowest id), else a new row."""
-    raw = " ".join(witness.raw_name.split())
-    candidates = _all(
-        conn,
-        "SELECT witness_id, full_name, organization FROM witnesses WHERE full_name COLLATE NOCASE IN (?, ?)",
-        (witness.full_name, raw),
-    )
-    for witness_id, full_name, organization in sorted(candidates):
-        if witness_key(full_name, organization) == witness.key:
-            return witness_id
-    inserted = _all(
-        conn,
-        "INSERT INTO witnesses (first_name, last_name, full_name, title, organization) "
-        "VALUES (?, ?, ?, ?, ?) RETURNING witness_id",
-        (witness.first_name, witness.last_name, witness.full_name, witness.position, witness.organization),
-    )
-    return inserted[0][0]
-
-
-def _orders(
-    stored: dict[int, tuple[int, Any, Any, Any]], ids: list[int], witnesses: tuple[WitnessRow, ...]
-) -> list[int]:
-    """The appearance orders to store: the stored ones while they still sort the payload.
-
-    ``appearance_order`` orders the witnesses; its numbers carry no meaning of their own
-    (the earlier database numbered by the upstream list and left gaps: 1, 3, 4, 5). The
-    stored numbers are kept when no witness is added and they are strictly increasing in
-    the payload's order; otherwise the witnesses are numbered 1..n.
-    """
-    current = [stored[i][2] if i in stored else None for i in ids]
-    if all(isinstance(order, int) for order in current) and all(
-        a < b for a, b in zip(current, current[1:], strict=False)
-    ):
-        return current  # type: ignore[return-value]
-    return [witness.order for witness in witnesses]
-
-
-def _write_appearances(
-    conn: Executes, hearing_id: int, witnesses: tuple[WitnessRow, ...], new: bool
-) -> tuple[bool, dict[int, WitnessRow]]:
-    """Replace the meeting's appearances; returns (changed, appearance_id → witness row)."""
-    stored = (
-        {}
-        if new
-        else {
-            witness_id: (appearance_id, position, order, kind)
-            for appearance_id, witness_id, position, order, kind in _all(
-                conn,
-                "SELECT appearance_id, witness_id, position, appearance_order, witness_type "
-                "FROM witness_appearances WHERE hearing_id = ?",
-                (hearing_id,),
-            )
-        }
-    )
-    ids = [_witness_id(conn, witness) for witness in witnesses]
-    orders = _orders(stored, ids, witnesses)
-    changed = False
-    by_appearance: dict[int, WitnessRow] = {}
-    for witness_id, witness, order in zip(ids, witnesses, orders, strict=True):
-        if witness_id in stored:
-            appearance_id, position, stored_order, kind = stored[witness_id]
-            # the rule's type wins; where it cannot place the witness, a stored type stays
-            wanted_kind = witness.witness_type if witness.witness_type is not None else kind
-            if (position, stored_order, kind) != (witness.position, order, wanted_kind):
-                conn.execute(
-                    "UPDATE witness_appearances SET position = ?, appearance_order = ?, witness_type = ? "
-                    "WHERE appearance_id = ?",
-                    (witness.position, order, wanted_kind, appearance_id),
-                )
-                changed = True
-        else:
-            appearance_id = _all(
-                conn,
-                "INSERT INTO witness_appearances (witness_id, hearing_id, position, appearance_order, witness_type) "
-                "VALUES (?, ?, ?, ?, ?) RETURNING appearance_id",
-                (witness_id, hearing_id, witness.position, order, witness.witness_type),
-            )[0][0]
-            changed = True
-        by_appearance[appearance_id] = witness
-    wanted_ids = set(ids)
-    for witness_id, (appearance_id, *_) in stored.items():
-        if witness_id not in wanted_ids:
-            conn.execute("DELETE FROM witness_documents WHERE appearance_id = ?", (appearance_id,))
-            conn.execute("DELETE FROM witness_appearances WHERE appearance_id = ?", (appearance_id,))
-            conn.execute(
-                "DELETE FROM witnesses WHERE witness_id = ? AND NOT EXISTS "
-                "(SELECT 1 FROM witness_appearances WHERE witness_id = ?)",
-                (witness_id, witness_id),
-            )
-            changed = True
-    return changed, by_appearance
-
-
-_WITNESS_DOCUMENTS = ChildTable(
-    "witness_documents",
-    "document_id",
-    ("appearance_id", "document_type", "title", "document_url", "format_type"),
-    parent=None,  # linked through the appearance, in the columns
-)
-
-
-def _write_witness_documents(conn: Executes, hearing_id: int, by_appearance: dict[int, WitnessRow], new: bool) -> bool:
-    stored = (
-        []
-        if new
-        else [
-            (document_id, (appearance_id, document_type, title, url, fmt))
-            for document_id, appearance_id, document_type, title, url, fmt in _all(
-                conn,
-                "SELECT d.document_id, d.appearance_id, d.document_type, d.title, d.document_url, "
-                "d.format_type FROM witness_documents d JOIN witness_appearances a "
-                "ON a.appearance_id = d.appearance_id WHERE a.hearing_id = ? ORDER BY d.document_id",
-                (hearing_id,),
-            )
-        ]
-    )
-    wanted = [
-        (appearance_id, d.document_type, d.title, d.document_url, d.format_type)
-        for appearance_id, witness in by_appearance.items()
-        for d in witness.documents
-    ]
-    return _WITNESS_DOCUMENTS.replace(conn, hearing_id, stored, wanted)
 
 
 # -- the meeting ---------------------------------------------------------------------------
@@ -319,7 +209,7 @@ def write_meeting(conn: Executes, rows: MeetingRows) -> Outcome:
     lacks a NOT NULL column or its committees, and (rules ``title_kept``, ``date_kept``)
     for an update that would blank a stored title or date.
     """
-    found = _all(conn, "SELECT hearing_id, title, hearing_date FROM hearings WHERE event_id = ?", (rows.event_id,))
+    found = _all(conn, HEARING_BY_EVENT.one, (rows.event_id,))
     new = not found
     if new:
         for column, api_field in _REQUIRED_ON_INSERT.items():
@@ -344,9 +234,9 @@ def write_meeting(conn: Executes, rows: MeetingRows) -> Outcome:
         hearing_changed = bool(columns) and bool(_all(conn, _update_sql(columns), (*values, hearing_id)))
 
     children_changed = _write_committees(conn, hearing_id, committees, new)
-    changed, by_appearance = _write_appearances(conn, hearing_id, rows.witnesses, new)
+    changed, by_appearance = write_appearances(conn, hearing_id, rows.witnesses, new)
     children_changed |= changed
-    children_changed |= _write_witness_documents(conn, hearing_id, by_appearance, new)
+    children_changed |= write_witness_documents(conn, hearing_id, by_appearance, new)
     children_changed |= write_supporting(conn, hearing_id, supporting, new)
     children_changed |= write_transcripts(conn, hearing_id, rows.transcripts, new)
     children_changed |= write_bills(conn, hearing_id, rows.bills, new)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .related import BillLink, ContinuationRow, NumberedLink
 from .schema_types import Executes
-from .sqlrows import ChildTable, all_rows
+from .sqlrows import ChildTable, all_rows, per_hearing
 
 __all__ = ["write_bills", "write_continuations", "write_nominations", "write_treaties"]
 
@@ -39,6 +39,9 @@ def _bill_id(conn: Executes, link: BillLink) -> tuple[int, bool]:
     return bill_id, False
 
 
+_BILL_LINKS = per_hearing("hearing_bill_id, bill_id, relationship_type", "hearing_bills")
+
+
 def write_bills(conn: Executes, hearing_id: int, bills: tuple[BillLink, ...], new: bool) -> bool:
     """Make the meeting's ``hearing_bills`` links exactly ``bills``; True when anything was written."""
     stored = (
@@ -46,11 +49,7 @@ def write_bills(conn: Executes, hearing_id: int, bills: tuple[BillLink, ...], ne
         if new
         else {
             bill_id: (link_id, relationship)
-            for link_id, bill_id, relationship in all_rows(
-                conn,
-                "SELECT hearing_bill_id, bill_id, relationship_type FROM hearing_bills WHERE hearing_id = ?",
-                (hearing_id,),
-            )
+            for link_id, bill_id, relationship in all_rows(conn, _BILL_LINKS.one, (hearing_id,))
         }
     )
     changed = False

@@ -15,8 +15,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ftfy.fixes import fix_c1_controls
-
 __all__ = ["Repair", "repair_text"]
 
 _C1 = re.compile(r"[\x80-\x9f]")
@@ -32,14 +30,21 @@ class Repair:
     @property
     def message(self) -> str:
         codes = ", ".join(f"U+{ord(c):04X}" for c in self.characters)
-        return f"{codes} read as Windows-1252 ({fix_c1_controls(''.join(self.characters))})"
+        return f"{codes} read as Windows-1252 ({_fix_c1(''.join(self.characters))})"
+
+
+def _fix_c1(text: str) -> str:
+    # ftfy on first use: it costs ~60 ms to import, and most records need no repair
+    from ftfy.fixes import fix_c1_controls
+
+    return fix_c1_controls(text)
 
 
 def _walk(value: Any, path: str, found: list[Repair]) -> Any:
     if isinstance(value, str):
         if not _C1.search(value):
             return value
-        fixed = fix_c1_controls(value)
+        fixed = _fix_c1(value)
         repaired = tuple(dict.fromkeys(c for c in _C1.findall(value) if c not in fixed))
         if repaired:
             found.append(Repair(path or "(record)", repaired))

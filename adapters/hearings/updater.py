@@ -41,6 +41,7 @@ from .schema import ensure_schema
 from .seen import SeenKeys
 from .sources.record import RawRecord
 from .store import write_meeting
+from .store_batch import BatchReads
 from .textrepair import repair_text
 
 JOB = "hearings"
@@ -114,12 +115,13 @@ class MeetingPreparer:
 
 def apply_meetings(uow: UnitOfWork, batch: Sequence[MeetingRows]) -> list[Outcome]:
     """Write each meeting of the batch through the unit of work; a record-level failure
-    names its meeting."""
+    names its meeting. The batch's stored state is read in a few queries first."""
     outcomes = []
+    conn = BatchReads(uow, batch)
     for rows in batch:
         key = rows.event_id
         try:
-            outcomes.append(write_meeting(uow, rows))
+            outcomes.append(write_meeting(conn, rows))
         except RecordInvalid as exc:
             raise RecordFailed(key, exc.rule, exc.reason, exc.field) from None
         except apsw.ConstraintError as exc:
@@ -130,15 +132,21 @@ def apply_meetings(uow: UnitOfWork, batch: Sequence[MeetingRows]) -> list[Outcom
 def every_hearing_linked(ctx: BatchContext) -> list[Issue]:
     """No partial meeting: every hearing the batch wrote has at least one committee link."""
     # the key, not ``after``: a session changeset's UPDATE carries only the changed columns
-    ids = {c.key[0] for c in ctx.changes if c.table == "hearings" and c.after}
-    issues = []
-    for hearing_id in ids:
-        if not ctx.conn.raw.execute(
-            "SELECT 1 FROM hearing_committees WHERE hearing_id=? LIMIT 1", (hearing_id,)
-        ).fetchall():
-            event = ctx.conn.query_value("SELECT event_id FROM hearings WHERE hearing_id=?", (hearing_id,))
-            issues.append(Issue("committee_link", "the meeting has no committee link", event, "committees"))
-    return issues
+    ids = list({c.key[0]: None for c in ctx.changes if c.table == "hearings" and c.after})
+    unlinked: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), 500):  # one query per 500 hearings, far below SQLite's parameter limit
+        chunk = ids[start : start + 500]
+        unlinked += ctx.conn.raw.execute(
+            f"SELECT hearing_id, event_id FROM hearings WHERE hearing_id IN ({', '.join('?' * len(chunk))}) "
+            "AND NOT EXISTS (SELECT 1 FROM hearing_committees c WHERE c.hearing_id = hearings.hearing_id)",
+            chunk,
+        ).fetchall()
+    events = dict(unlinked)
+    return [
+        Issue("committee_link", "the meeting has no committee link", events[hearing_id], "committees")
+        for hearing_id in ids
+        if hearing_id in events
+    ]
 
 
 def foreign_keys_clean(conn: Connection) -> list[Issue]:

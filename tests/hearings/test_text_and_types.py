@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import ftfy.fixes  # noqa: F401 - textrepair loads it on first use; loaded here, before hypothesis times an example
 from hypothesis import given
 from hypothesis import strategies as st
 

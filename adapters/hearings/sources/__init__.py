@@ -11,7 +11,9 @@ Errors: :class:`SourceError` (the input cannot be read at all: a usage error) an
 :class:`ApiResponseError`).
 """
 
-from .api import DEFAULT_BASE_URL, MAX_PAGE_SIZE, CongressClient
+from typing import Any
+
+from .endpoints import DEFAULT_BASE_URL
 from .errors import ApiAuthError, ApiError, ApiRateLimited, ApiResponseError, ApiUnavailable, SourceError
 from .files import read_path
 from .ratelimit import RateLimiter
@@ -39,3 +41,12 @@ __all__ = [
     "read_sample",
     "unwrap",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # the API client on first use: it imports httpx, which a run from a file never needs
+    if name in ("CongressClient", "MAX_PAGE_SIZE"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import tenacity
 
+from .endpoints import DEFAULT_BASE_URL, SIGN_UP_URL
 from .errors import ApiAuthError, ApiRateLimited, ApiResponseError, ApiUnavailable
 from .jsontext import JsonTextError, decode_json
 from .ratelimit import (
@@ -34,9 +35,6 @@ from .retry import HttpRetry, TransientError, parse_retry_after
 __all__ = ["DEFAULT_BASE_URL", "SIGN_UP_URL", "ApiTransport"]
 
 logger = logging.getLogger("adapters.hearings.api")
-
-DEFAULT_BASE_URL = "https://api.congress.gov/v3"
-SIGN_UP_URL = "https://api.congress.gov/sign-up/"
 
 
 class _ApiKeyAuth(httpx.Auth):
