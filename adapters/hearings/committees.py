@@ -80,25 +80,29 @@ def _parents_first(committees: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
+# Plain ``?`` marks (PostgreSQL's driver has no numbered ones): each value is bound where it is
+# used, in the order of the _ORDER tuples (indices into seed's values).
 _INSERT_COMMITTEE = """
 INSERT INTO committees (system_code, name, chamber, type, parent_committee_id, url, congress, is_current)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, 1))
+VALUES (?, ?, ?, ?, ?, ?, ?, coalesce(?, TRUE))
 ON CONFLICT(system_code) DO UPDATE SET
-    name = ?2, chamber = ?3, type = ?4, parent_committee_id = ?5, url = ?6, congress = ?7,
-    is_current = coalesce(?8, committees.is_current), updated_at = CURRENT_TIMESTAMP
+    name = ?, chamber = ?, type = ?, parent_committee_id = ?, url = ?, congress = ?,
+    is_current = coalesce(?, committees.is_current), updated_at = CURRENT_TIMESTAMP
 """
+_INSERT_ORDER = (0, 1, 2, 3, 4, 5, 6, 7, 1, 2, 3, 4, 5, 6, 7)
 
 # A plain UPDATE for a stored committee: an UPSERT that changes nothing still advances
 # the AUTOINCREMENT counter in sqlite_sequence, which would be a write. An unknown
 # ``isCurrent`` (None) keeps the stored flag.
 _UPDATE_COMMITTEE = """
-UPDATE committees SET name = ?2, chamber = ?3, type = ?4, parent_committee_id = ?5, url = ?6,
-    congress = ?7, is_current = coalesce(?8, is_current), updated_at = CURRENT_TIMESTAMP
-WHERE system_code = ?1 AND (name IS NOT ?2 OR chamber IS NOT ?3 OR type IS NOT ?4
-    OR parent_committee_id IS NOT ?5 OR url IS NOT ?6 OR congress IS NOT ?7
-    OR (?8 IS NOT NULL AND is_current IS NOT ?8))
+UPDATE committees SET name = ?, chamber = ?, type = ?, parent_committee_id = ?, url = ?,
+    congress = ?, is_current = coalesce(?, is_current), updated_at = CURRENT_TIMESTAMP
+WHERE system_code = ? AND (name IS DISTINCT FROM ? OR chamber IS DISTINCT FROM ?
+    OR type IS DISTINCT FROM ? OR parent_committee_id IS DISTINCT FROM ? OR url IS DISTINCT FROM ?
+    OR congress IS DISTINCT FROM ? OR (? IS NOT NULL AND is_current IS DISTINCT FROM ?))
 RETURNING committee_id
 """
+_UPDATE_ORDER = (1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 7)
 
 
 def seed_committees(
@@ -152,12 +156,12 @@ def _seed_one(conn: Executes, item: dict[str, Any], congress: int, counts: dict[
         parent_id,
         item.get("url"),
         congress,
-        None if current is None else int(bool(current)),
+        None if current is None else bool(current),  # SQLite stores 1/0
     )
     if not _rows(conn, "SELECT 1 FROM committees WHERE system_code = ?", (code,)):
-        conn.execute(_INSERT_COMMITTEE, values)
+        conn.execute(_INSERT_COMMITTEE, [values[i] for i in _INSERT_ORDER])
         counts["added"] += 1
-    elif _rows(conn, _UPDATE_COMMITTEE, values):
+    elif _rows(conn, _UPDATE_COMMITTEE, [values[i] for i in _UPDATE_ORDER]):
         counts["updated"] += 1
     else:
         counts["unchanged"] += 1

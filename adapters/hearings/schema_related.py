@@ -14,7 +14,14 @@ from .ddl import RELATED_TABLES
 from .schema_types import Executes, postgres_session
 from .sqlrows import all_rows
 
-__all__ = ["HEARINGS_COLUMNS_SQL", "RELATED_TABLES", "VIDEO_COLUMNS", "ensure_related_tables", "has_video_columns"]
+__all__ = [
+    "HEARINGS_COLUMNS_SQL",
+    "RELATED_TABLES",
+    "VIDEO_COLUMNS",
+    "ensure_related_tables",
+    "has_video_columns",
+    "hearings_columns",
+]
 
 HEARINGS_COLUMNS_SQL = "SELECT name FROM pragma_table_info('hearings')"
 
@@ -29,13 +36,17 @@ def ensure_related_tables(conn: Executes) -> None:
         conn.execute(statement, ())
 
 
-def has_video_columns(conn: Executes) -> bool:
-    """Whether ``hearings`` has all three of the earlier system's video columns."""
+def hearings_columns(conn: Executes) -> set[str]:
+    """The names of ``hearings``' columns, on either engine."""
     pg = postgres_session(conn)
     if pg is not None:
         from .schema_pg import pg_columns
 
-        names = pg_columns(pg, "hearings")
-    else:
-        names = {row[0] for row in all_rows(conn, HEARINGS_COLUMNS_SQL)}
+        return set(pg_columns(pg, "hearings"))
+    return {row[0] for row in all_rows(conn, HEARINGS_COLUMNS_SQL)}
+
+
+def has_video_columns(conn: Executes) -> bool:
+    """Whether ``hearings`` has all three of the earlier system's video columns."""
+    names = hearings_columns(conn)
     return all(column in names for column in VIDEO_COLUMNS)

@@ -18,7 +18,11 @@ class Executes(Protocol):
 
 def postgres_session(conn: Any) -> Any | None:
     """The psycopg connection behind ``conn`` when it is a PostgreSQL one (a sqlbatch
-    connection on a server, or a psycopg connection itself), else None (SQLite: APSW)."""
+    connection on a server, or a psycopg connection itself), else None (SQLite: APSW). A
+    unit of work or the store's batch reader is asked through the connection it wraps."""
+    inner = getattr(conn, "conn", None)
+    if inner is not None and inner is not conn:
+        return postgres_session(inner)
     if getattr(getattr(conn, "backend", None), "name", None) == "postgresql":
         return conn.raw
     if type(conn).__module__.startswith("psycopg"):  # no psycopg import for a SQLite run

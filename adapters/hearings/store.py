@@ -101,7 +101,7 @@ def _insert_sql(columns: tuple[str, ...]) -> str:
     marks = ", ".join("?" for _ in columns)
     rest = columns[1:]
     sets = ", ".join(f"{c} = excluded.{c}" for c in rest)
-    changed = " OR ".join(f"hearings.{c} IS NOT excluded.{c}" for c in rest)
+    changed = " OR ".join(f"hearings.{c} IS DISTINCT FROM excluded.{c}" for c in rest)
     return (
         f"INSERT INTO hearings ({names}) VALUES ({marks}) ON CONFLICT(event_id) DO UPDATE SET "
         f"{sets}, updated_at = CURRENT_TIMESTAMP WHERE {changed} RETURNING hearing_id"
@@ -112,17 +112,18 @@ def _insert_sql(columns: tuple[str, ...]) -> str:
 def _update_sql(columns: tuple[str, ...]) -> str:
     """The stored-hearing UPDATE of these columns, only where one of them differs.
 
-    ``column IS NOT ?`` compares with the column's affinity applied to the parameter, as
+    ``column IS DISTINCT FROM ?`` (SQLite's ``IS NOT``) compares with the column's affinity applied to the parameter, as
     the stored value was, so "differs" means what SQLite would store differs. A plain
     UPDATE rather than the UPSERT: an UPSERT that updates nothing still advances the
     AUTOINCREMENT counter in ``sqlite_sequence`` (a write), and checks NOT NULL before
-    the conflict, so a partial payload could not use it.
+    the conflict, so a partial payload could not use it. Its marks are plain ``?`` (the
+    values, the id, the values again): PostgreSQL's driver has no numbered ones.
     """
-    sets = ", ".join(f"{c} = ?{i}" for i, c in enumerate(columns, 1))
-    changed = " OR ".join(f"{c} IS NOT ?{i}" for i, c in enumerate(columns, 1))
+    sets = ", ".join(f"{c} = ?" for c in columns)
+    changed = " OR ".join(f"{c} IS DISTINCT FROM ?" for c in columns)
     return (
         f"UPDATE hearings SET {sets}, updated_at = CURRENT_TIMESTAMP "
-        f"WHERE hearing_id = ?{len(columns) + 1} AND ({changed}) RETURNING hearing_id"
+        f"WHERE hearing_id = ? AND ({changed}) RETURNING hearing_id"
     )
 
 
@@ -136,7 +137,7 @@ def _committee_ids(conn: Executes, rows: MeetingRows) -> list[tuple[int, int]]:
         found = _all(conn, COMMITTEE_BY_CODE.one, (link.system_code,))
         if not found:
             raise UnknownCommittee(link.system_code, link.index, key=rows.event_id)
-        out.append((found[0][0], int(link.is_primary)))
+        out.append((found[0][0], bool(link.is_primary)))  # SQLite stores 1/0
     return out
 
 
@@ -231,7 +232,7 @@ def write_meeting(conn: Executes, rows: MeetingRows) -> Outcome:
         hearing_id = found[0][0]
         columns = tuple(c for c in hearing if c != "event_id")
         values = tuple(hearing[c] for c in columns)
-        hearing_changed = bool(columns) and bool(_all(conn, _update_sql(columns), (*values, hearing_id)))
+        hearing_changed = bool(columns) and bool(_all(conn, _update_sql(columns), (*values, hearing_id, *values)))
 
     children_changed = _write_committees(conn, hearing_id, committees, new)
     changed, by_appearance = write_appearances(conn, hearing_id, rows.witnesses, new)

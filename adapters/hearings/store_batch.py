@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from .mapping import MeetingRows
-from .schema_related import HEARINGS_COLUMNS_SQL
-from .schema_types import Executes
+from .schema_related import HEARINGS_COLUMNS_SQL, hearings_columns
+from .schema_types import Executes, postgres_session
 from .sqlrows import PER_HEARING, all_rows
 from .store import COMMITTEE_BY_CODE, HEARING_BY_EVENT
 
@@ -40,12 +40,17 @@ class BatchWitnesses:
     def __init__(self, conn: Executes, names: list[str]) -> None:
         self._by_name: dict[str, list[tuple[int, str, str | None]]] = {}
         names = list(dict.fromkeys(names))
+        # PostgreSQL has no NOCASE: lower() (its schema's index) finds a superset, named() picks
+        pg = postgres_session(conn) is not None
         for start in range(0, len(names), _CHUNK):
             chunk = names[start : start + _CHUNK]
-            sql = (
-                "SELECT witness_id, full_name, organization FROM witnesses "
-                f"WHERE full_name COLLATE NOCASE IN ({', '.join('?' * len(chunk))})"
+            marks = ", ".join("?" * len(chunk))
+            where = (
+                f"lower(full_name) IN ({marks.replace('?', 'lower(?)')})"
+                if pg
+                else f"full_name COLLATE NOCASE IN ({marks})"
             )
+            sql = f"SELECT witness_id, full_name, organization FROM witnesses WHERE {where}"
             for witness_id, full_name, organization in all_rows(conn, sql, chunk):
                 self.added(witness_id, full_name, organization)
 
@@ -77,7 +82,8 @@ class BatchReads:
         # (statement, key) -> rows, for the reads a batch does not change
         self._kept: dict[tuple[str, Any], list[tuple[Any, ...]]] = {}
         self._hearing_of: dict[str, int] = {}  # event_id -> stored hearing_id
-        self._kept[(HEARINGS_COLUMNS_SQL, None)] = all_rows(conn, HEARINGS_COLUMNS_SQL)
+        # the store asks SQLite's query; the answer is read in the engine's own way
+        self._kept[(HEARINGS_COLUMNS_SQL, None)] = [(name,) for name in sorted(hearings_columns(conn))]
         codes = list(dict.fromkeys(link.system_code for rows in batch for link in rows.committees))
         for code, found in COMMITTEE_BY_CODE.many(conn, codes).items():
             self._kept[(COMMITTEE_BY_CODE.one, code)] = found

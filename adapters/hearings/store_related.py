@@ -17,8 +17,8 @@ from .sqlrows import ChildTable, all_rows, per_hearing
 __all__ = ["write_bills", "write_continuations", "write_nominations", "write_treaties"]
 
 _INSERT_BILL = (
-    "INSERT INTO bills (congress, bill_type, bill_number, url) VALUES (?1, ?2, ?3, ?4) "
-    "ON CONFLICT(congress, bill_type, bill_number) DO UPDATE SET url = coalesce(?4, bills.url), "
+    "INSERT INTO bills (congress, bill_type, bill_number, url) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT(congress, bill_type, bill_number) DO UPDATE SET url = coalesce(?, bills.url), "
     "updated_at = CURRENT_TIMESTAMP RETURNING bill_id"
 )
 
@@ -31,7 +31,9 @@ def _bill_id(conn: Executes, link: BillLink) -> tuple[int, bool]:
         (link.congress, link.bill_type, link.number),
     )
     if not found:
-        return all_rows(conn, _INSERT_BILL, (link.congress, link.bill_type, link.number, link.url))[0][0], True
+        return all_rows(conn, _INSERT_BILL, (link.congress, link.bill_type, link.number, link.url, link.url))[0][
+            0
+        ], True
     bill_id, url = found[0]
     if link.url and url != link.url:
         conn.execute("UPDATE bills SET url = ?, updated_at = CURRENT_TIMESTAMP WHERE bill_id = ?", (link.url, bill_id))

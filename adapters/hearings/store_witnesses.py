@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from .mapping import WitnessRow, witness_key
-from .schema_types import Executes
+from .schema_types import Executes, postgres_session
 from .sqlrows import ChildTable, per_hearing
 from .sqlrows import all_rows as _all
 
@@ -27,6 +27,11 @@ _WITNESS_DOCS = per_hearing(
 # a stored meeting's appearances and their documents (a batch reads them at once)
 _APPEARANCES = per_hearing("appearance_id, witness_id, position, appearance_order, witness_type", "witness_appearances")
 WITNESSES_NAMED = "SELECT witness_id, full_name, organization FROM witnesses WHERE full_name COLLATE NOCASE IN (?, ?)"
+# PostgreSQL has no NOCASE; its schema indexes lower(full_name). lower() folds more than
+# NOCASE's ASCII letters, so it finds a superset: the key comparison below decides.
+WITNESSES_NAMED_PG = (
+    "SELECT witness_id, full_name, organization FROM witnesses WHERE lower(full_name) IN (lower(?), lower(?))"
+)
 
 
 class WitnessIndex(Protocol):
@@ -46,7 +51,8 @@ def _witness_id(conn: Executes, witness: WitnessRow) -> int:
     if known is not None:
         candidates = known.named(witness.full_name, raw)
     else:
-        candidates = _all(conn, WITNESSES_NAMED, (witness.full_name, raw))
+        named = WITNESSES_NAMED_PG if postgres_session(conn) is not None else WITNESSES_NAMED
+        candidates = _all(conn, named, (witness.full_name, raw))
     for witness_id, full_name, organization in sorted(candidates):
         if witness_key(full_name, organization) == witness.key:
             return witness_id

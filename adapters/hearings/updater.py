@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -40,6 +41,7 @@ from .rules import DEFAULT_RULES, RuleConfig, check_meeting, may_hold_control_ch
 from .schema import ensure_schema
 from .seen import SeenKeys
 from .sources.record import RawRecord
+from .sqlrows import all_rows
 from .store import write_meeting
 from .store_batch import BatchReads
 from .textrepair import repair_text
@@ -124,9 +126,16 @@ def apply_meetings(uow: UnitOfWork, batch: Sequence[MeetingRows]) -> list[Outcom
             outcomes.append(write_meeting(conn, rows))
         except RecordInvalid as exc:
             raise RecordFailed(key, exc.rule, exc.reason, exc.field) from None
-        except apsw.ConstraintError as exc:
+        except _constraint_errors() as exc:
             raise RecordFailed(key, "constraint", str(exc)) from None
     return outcomes
+
+
+def _constraint_errors() -> tuple[type[BaseException], ...]:
+    """The engines' constraint violations; psycopg's only once a PostgreSQL run loaded it
+    (a SQLite run never imports it)."""
+    psycopg = sys.modules.get("psycopg")
+    return (apsw.ConstraintError,) if psycopg is None else (apsw.ConstraintError, psycopg.IntegrityError)
 
 
 def every_hearing_linked(ctx: BatchContext) -> list[Issue]:
@@ -136,11 +145,12 @@ def every_hearing_linked(ctx: BatchContext) -> list[Issue]:
     unlinked: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), 500):  # one query per 500 hearings, far below SQLite's parameter limit
         chunk = ids[start : start + 500]
-        unlinked += ctx.conn.raw.execute(
+        unlinked += all_rows(
+            ctx.conn,
             f"SELECT hearing_id, event_id FROM hearings WHERE hearing_id IN ({', '.join('?' * len(chunk))}) "
             "AND NOT EXISTS (SELECT 1 FROM hearing_committees c WHERE c.hearing_id = hearings.hearing_id)",
             chunk,
-        ).fetchall()
+        )
     events = dict(unlinked)
     return [
         Issue("committee_link", "the meeting has no committee link", events[hearing_id], "committees")
@@ -156,10 +166,11 @@ def foreign_keys_clean(conn: Connection) -> list[Issue]:
 
 def hearings_all_linked(conn: Connection) -> list[Issue]:
     """Post-run cross-batch check: no stored hearing without a committee link (no partial meeting)."""
-    rows = conn.raw.execute(
+    rows = all_rows(
+        conn,
         "SELECT hearing_id, event_id FROM hearings h"
-        " WHERE NOT EXISTS (SELECT 1 FROM hearing_committees c WHERE c.hearing_id = h.hearing_id)"
-    ).fetchall()
+        " WHERE NOT EXISTS (SELECT 1 FROM hearing_committees c WHERE c.hearing_id = h.hearing_id)",
+    )
     return [
         Issue(
             "committee_link",

@@ -194,18 +194,12 @@ def test_ensure_schema_refuses_a_database_of_other_tables(pg_url: str) -> None:
         conn.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the hearings store still writes SQLite-only SQL: numbered ?N parameters (committees.py,"
-    " store.py _update_sql, store_related.py), IS NOT comparisons, COLLATE NOCASE, an int bound to a boolean,"
-    " updater.py's conn.raw with ? placeholders and apsw.ConstraintError; the run aborts at its committee step",
-)
 def test_a_full_run_of_the_sample_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     sqlite_db = tmp_path / "h.db"
     want = run_json("run", "--db", sqlite_db, "--batch-size", "200", cwd=tmp_path)
     code, got = run_json("run", "--db", pg_url, "--batch-size", "200", cwd=tmp_path)
     keys = ("status", "records_total", "records_added", "records_quarantined")
-    assert (code, {k: got[k] for k in keys}) == (want[0], {k: want[1][k] for k in keys})
+    assert (code, {k: got[k] for k in keys}) == (want[0], {k: want[1][k] for k in keys}), str(got)[:3000]
 
 
 def test_status_tells_a_live_run_of_the_hearings_job_by_its_own_lease(pg_url: str) -> None:
