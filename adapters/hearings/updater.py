@@ -39,6 +39,7 @@ from .mapping import MeetingRows, meeting_rows
 from .models import RecordInvalid, parse_meeting
 from .rules import DEFAULT_RULES, RuleConfig, check_meeting, may_hold_control_chars
 from .schema import ensure_schema
+from .schema_types import postgres_session
 from .seen import SeenKeys
 from .sources.record import RawRecord
 from .sqlrows import all_rows
@@ -187,6 +188,11 @@ def prepare_database(conn: Connection) -> bool:
     """Create (new file) or extend (earlier schema) the database: the schema only, no data
     (the committees are written by the run, see :class:`CommitteeSeeding`). Returns True
     when the database was new."""
+    pg = postgres_session(conn)
+    if pg is not None:
+        # CURRENT_TIMESTAMP into a ``timestamp`` column is the session's local time there;
+        # SQLite's is UTC, and so are the PostgreSQL schema's defaults
+        pg.execute("SET TIME ZONE 'UTC'")
     with conn:
         created = ensure_schema(conn.raw)
     return created == "created"
