@@ -93,13 +93,13 @@ _INSERT_ORDER = (0, 1, 2, 3, 4, 5, 6, 7, 1, 2, 3, 4, 5, 6, 7)
 
 # A plain UPDATE for a stored committee: an UPSERT that changes nothing still advances
 # the AUTOINCREMENT counter in sqlite_sequence, which would be a write. An unknown
-# ``isCurrent`` (None) keeps the stored flag.
+# ``isCurrent`` (None) keeps the stored flag (the CAST: PostgreSQL cannot type a bare NULL mark).
 _UPDATE_COMMITTEE = """
 UPDATE committees SET name = ?, chamber = ?, type = ?, parent_committee_id = ?, url = ?,
     congress = ?, is_current = coalesce(?, is_current), updated_at = CURRENT_TIMESTAMP
 WHERE system_code = ? AND (name IS DISTINCT FROM ? OR chamber IS DISTINCT FROM ?
     OR type IS DISTINCT FROM ? OR parent_committee_id IS DISTINCT FROM ? OR url IS DISTINCT FROM ?
-    OR congress IS DISTINCT FROM ? OR (? IS NOT NULL AND is_current IS DISTINCT FROM ?))
+    OR congress IS DISTINCT FROM ? OR (CAST(? AS BOOLEAN) IS NOT NULL AND is_current IS DISTINCT FROM ?))
 RETURNING committee_id
 """
 _UPDATE_ORDER = (1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 7)

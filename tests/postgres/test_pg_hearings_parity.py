@@ -12,9 +12,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import sqlbatch
 from tests.support.cli import run_json
 from tests.support.data import load_meetings, write_meetings
-from tests.support.engines import Engine, PostgresEngine, SqliteEngine
+from tests.support.engines import Engine, PostgresEngine, SqliteEngine, engine
 from tests.support.hearings import DATA_TABLES, make_fault_file
 
 # each data table by its natural key: what a row says, with the ids it holds read as the keys they name
@@ -39,6 +40,8 @@ NATURAL = {
     " t.format_type FROM hearing_transcripts t JOIN hearings h ON h.hearing_id = t.hearing_id",
 }
 assert set(NATURAL) == set(DATA_TABLES)
+
+__all__ = ["engine"]  # the fixture, imported for this module's tests
 
 COUNTS = ("records_total", "records_added", "records_updated", "records_unchanged", "records_quarantined")
 
@@ -79,12 +82,12 @@ def test_the_sample_and_a_faulty_update_leave_the_same_on_both_engines(pg_url: s
     )
     engines = (SqliteEngine(tmp_path / "parity.db"), PostgresEngine(pg_url))
     got = {}
-    for engine in engines:
+    for one in engines:
         runs = [
-            _run(engine, cwd=tmp_path),
-            *(_run(engine, "--source", f, cwd=tmp_path) for f in (faults.path, revised)),
+            _run(one, cwd=tmp_path),
+            *(_run(one, "--source", f, cwd=tmp_path) for f in (faults.path, revised)),
         ]
-        got[engine.name] = {"runs": runs, **_left(engine)}
+        got[one.name] = {"runs": runs, **_left(one)}
     sqlite, pg = got["sqlite"], got["postgresql"]
     assert sqlite["runs"][0]["records_added"] > 1000 and sqlite["runs"][1]["records_quarantined"] == len(faults.bad)
     assert sqlite["runs"][2]["records_updated"] == len(faults.fixed)
@@ -94,3 +97,32 @@ def test_the_sample_and_a_faulty_update_leave_the_same_on_both_engines(pg_url: s
     for table in NATURAL:
         assert len(pg["data"][table]) == len(sqlite["data"][table]), table
         assert pg["data"][table] == sqlite["data"][table], table
+
+
+def test_a_committee_flag_is_seeded_changed_and_kept_alike_on_both_engines(engine: Engine) -> None:
+    """``isCurrent`` true/false/absent: the same counts, and the flag read back as 1/0 (SQLite stores integers)."""
+    from adapters.hearings.committees import seed_committees
+    from adapters.hearings.schema import ensure_schema
+
+    conn = sqlbatch.connect(engine.target)
+    try:
+        with conn:
+            ensure_schema(conn.raw)
+        one = {
+            "systemCode": "hsif00",
+            "name": "Energy and Commerce",
+            "chamber": "House",
+            "committeeTypeCode": "Standing",
+        }
+        seen = []
+        for flag in (False, False, True, None):
+            with conn:
+                item = one if flag is None else {**one, "isCurrent": flag}
+                seen.append(seed_committees(conn, [item]))
+        stored = engine.query("SELECT is_current FROM committees")
+    finally:
+        conn.close()
+    assert [max(c, key=c.get) for c in seen] == ["added", "unchanged", "updated", "unchanged"]
+    assert [tuple(_plain(v) for v in r) for r in stored] == [(1,)]
+    if engine.name == "sqlite":
+        assert engine.query("SELECT typeof(is_current) FROM committees") == [("integer",)]
