@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date, datetime, time
 from typing import Any
 
 from .schema_types import Executes
@@ -18,11 +19,26 @@ Stored = list[tuple[int, tuple[Any, ...]]]
 def all_rows(conn: Executes, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
     """Every row of one statement, as plain tuples."""
     cursor = conn.execute(sql, params)
-    if getattr(cursor, "row_trace", None) is not None:
+    if not hasattr(cursor, "row_trace"):  # psycopg: typed values, read back as SQLite holds them
+        return [tuple(_as_stored(v) for v in row) for row in cursor]
+    if cursor.row_trace is not None:
         # sqlbatch's cursors build a named Row per row; the store reads by position, and a
         # meeting's write reads a few hundred rows: tuples are what it needs
         cursor.row_trace = None
     return list(cursor)
+
+
+def _as_stored(value: Any) -> Any:
+    """A value from PostgreSQL as SQLite stores it and the store writes it: dates and times as
+    their text (``YYYY-MM-DD``, ``HH:MM:SS``, ``YYYY-MM-DD HH:MM:SS``), booleans as 1/0, so
+    that stored rows compare equal to the rows a meeting maps to."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return value
 
 
 class KeyedRead:
