@@ -251,7 +251,7 @@ def test_the_api_source_reads_its_cursor_refetches_and_committees_on_each_engine
 
 
 def test_a_run_on_a_password_url_never_shows_the_password(pg_url: str, tmp_path: Path) -> None:
-    """Whatever the run's outcome (today it aborts: see the xfail above), its output masks the password."""
+    """Whatever the run's outcome, its output masks the password."""
     from tests.support.data import load_meetings, write_ndjson
 
     source = write_ndjson(tmp_path / "m.ndjson", load_meetings()[:3])
