@@ -19,19 +19,7 @@ class JobSettings(Settings):
     client_secret: SecretStr | None = None
 
 
-VARS = (
-    "ENABLE_BATCH_PROCESSING",
-    "BATCH_SIZE",
-    "BATCH_VALIDATION_TIMEOUT",
-    "ROLLBACK_STRATEGY",
-    "ON_BATCH_FAILURE",
-    "COMMIT_INTERVAL_MS",
-    "MAX_RETRY_SECONDS",
-    "BACKUP_RETENTION",
-    "SERVICE_API_KEY",
-    "DB_PASSWORD",
-    "CLIENT_SECRET",
-)
+VARS = tuple(name.upper() for name in JobSettings.model_fields)  # every variable the tests read
 
 
 @pytest.fixture(autouse=True)

@@ -22,29 +22,17 @@ from typing import Any
 from click.testing import CliRunner
 
 from adapters.hearings.cli import cli
+from adapters.hearings.settings import HearingsSettings
 
 from .data import REPO
 
 # The command as a child process: the package module (the same ``main`` as the console script).
 CLI = (sys.executable, "-m", "adapters.hearings.cli")
 
-# Settings variables that would change a run if the caller's environment set them.
+# Settings variables that would change a run if the caller's environment set them: every field
+# of the job's settings (derived, so a new setting is never missed), and the database URLs.
 SETTINGS_VARS = (
-    "ENABLE_BATCH_PROCESSING",
-    "TITLE_MAX_LENGTH",
-    "BATCH_SIZE",
-    "BATCH_VALIDATION_TIMEOUT",
-    "ROLLBACK_STRATEGY",
-    "ON_BATCH_FAILURE",
-    "COMMIT_INTERVAL_MS",
-    "MAX_RETRY_SECONDS",
-    "BACKUP_RETENTION",
-    "UNDO_RETENTION_DAYS",
-    "CONGRESS_API_KEY",
-    "CONGRESS_API_BASE_URL",
-    "RUN_LOCK_TIMEOUT",
-    "API_MAX_WAIT_SECONDS",
-    "API_RATE_WINDOW_SECONDS",
+    *(name.upper() for name in HearingsSettings.model_fields),
     "DATABASE_URL",  # the database when --db is absent
     "POSTGRES_URL",
 )
