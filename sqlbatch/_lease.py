@@ -13,10 +13,11 @@ session advisory lock, ``pg_try_advisory_lock``, which also dies with its connec
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
+import time
 from typing import TYPE_CHECKING, Protocol
-
-import filelock
 
 from ._errors import ConfigurationError, SqlbatchError
 
@@ -49,34 +50,55 @@ class Lease(Protocol):
 class FileLease:
     """An exclusive ``flock`` on ``<database>.lock``; the file itself stays (waiters share its inode).
 
-    ``fallback_to_soft=False``: where the file system has no ``flock``, filelock would fall
-    back to a marker file that outlives a killed holder, which is exactly what a lease must
-    not do; such a file system is refused with a clear error instead.
+    ``flock`` (not a marker file) because the kernel drops it with its holder: where the file
+    system has no ``flock``, the lease is refused with a clear error rather than replaced by
+    something that would outlive a killed holder.
     """
 
     def __init__(self, database_path: str) -> None:
         self.path = database_path + ".lock"
-        self._lock = filelock.FileLock(self.path, fallback_to_soft=False, thread_local=False)
+        self._fd: int | None = None
 
     def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            try:
+                if self._try_lock():
+                    return True
+            except OSError as exc:  # a read-only folder or file system, no flock support...
+                raise LeaseUnavailable(
+                    f"cannot take the run lock {self.path!r} ({exc.strerror or exc}): the database's folder must"
+                    " be writable (SQLite needs it for the -wal file too) on a file system with flock"
+                ) from None
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(_POLL_SECONDS)
+
+    def _try_lock(self) -> bool:
+        if self._fd is not None:
+            return True
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            self._lock.acquire(timeout=max(0.0, timeout), poll_interval=_POLL_SECONDS)
-        except filelock.Timeout:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                return False  # held by another open file: a live run
+            raise
+        if os.fstat(fd).st_nlink == 0:  # the file was removed while we waited: lock its successor
+            os.close(fd)
             return False
-        except OSError as exc:  # a read-only folder or file system, no flock support...
-            raise LeaseUnavailable(
-                f"cannot take the run lock {self.path!r} ({exc.strerror or exc}): the database's folder must"
-                " be writable (SQLite needs it for the -wal file too) on a file system with flock"
-            ) from None
+        self._fd = fd
         return True
 
     def release(self) -> None:
-        if self._lock.is_locked:
-            self._lock.release(force=True)
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # closing the only descriptor drops the flock
 
     def held_elsewhere(self) -> bool | None:
         """True when a live run holds the lease, False when it is free, None when it cannot be told."""
-        if self._lock.is_locked:
+        if self._fd is not None:
             return False
         if not os.path.exists(self.path):
             return False  # no run ever took it: nobody holds it

@@ -1,24 +1,30 @@
-"""Settings from environment variables and ``.env`` (pydantic-settings).
+"""Settings from environment variables and ``.env`` (a pydantic model).
 
 The generic variables of a batched job; a job subclasses :class:`Settings` to add its own.
+Each field is read from the variable of its name in upper case (any case matches), then from
+``.env`` in the working directory, then its default; keyword arguments win over all three.
+These are pydantic-settings' rules for this model: the model reads them itself because
+importing pydantic-settings cost a run's start-up more than the whole of pydantic.
 """
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+import os
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._errors import ConfigurationError
 
 __all__ = ["Settings", "load_settings"]
 
+ENV_FILE = ".env"
 
-class Settings(BaseSettings):
+
+class Settings(BaseModel):
     """The variables the plan fixed; bad values fail at start-up naming the variable."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False)
+    model_config = ConfigDict(extra="ignore")
 
     enable_batch_processing: bool = True
     batch_size: int = Field(50, ge=1, le=100_000)
@@ -33,6 +39,28 @@ class Settings(BaseSettings):
     #: started right after it does not fail; a cron job that overlaps a long run stops soon
     #: instead of piling up (the next run catches up from the cursor).
     run_lock_timeout: float = Field(60, ge=0, description="seconds a second run waits for the run lease")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, given: Any) -> Any:
+        """The fields not given as arguments, from the environment, then ``.env``."""
+        if not isinstance(given, dict):
+            return given
+        found = {**_variables(_dotenv(), cls.model_fields), **_variables(os.environ, cls.model_fields)}
+        return {**found, **given}
+
+
+def _variables(source: Any, fields: dict[str, Any]) -> dict[str, str]:
+    """The values of ``source`` (name -> text) whose name is a field's, in any case."""
+    return {name.lower(): value for name, value in source.items() if name.lower() in fields and value is not None}
+
+
+def _dotenv() -> dict[str, str | None]:
+    if not os.path.isfile(ENV_FILE):
+        return {}
+    from dotenv import dotenv_values  # only when there is a file to parse
+
+    return dotenv_values(ENV_FILE, encoding="utf-8")
 
 
 S = TypeVar("S", bound="Settings")
