@@ -71,6 +71,38 @@ class Change:
         _init(change, info.name, op, key, old, new, depth, key_columns, info.columns)
         return change
 
+    @classmethod
+    def from_images(
+        cls,
+        table: str,
+        op: str,
+        key: tuple,
+        columns: tuple[str, ...],
+        before: tuple | None,
+        after: tuple | None,
+        depth: int = 0,
+        key_columns: tuple[str, ...] = ("rowid",),
+    ) -> Change:
+        """A change from value tuples in the order of ``columns`` (what :meth:`images` gave)."""
+        change = cls.__new__(cls)
+        _init(change, table, op, key, before, after, depth, key_columns, columns)
+        return change
+
+    def images(self) -> tuple[tuple[str, ...], tuple | None, tuple | None] | None:
+        """``(columns, before values, after values)``, without building dicts; ``None`` for a
+        change made of two dicts that do not hold the same columns."""
+        if self._columns is not None:
+            return self._columns, self._before, self._after
+        before, after = self._before, self._after
+        if before is not None and after is not None and before.keys() != after.keys():
+            return None
+        columns = tuple(before if before is not None else after or ())
+        return (
+            columns,
+            None if before is None else tuple(before[c] for c in columns),
+            None if after is None else tuple(after[c] for c in columns),
+        )
+
     def _astuple(self) -> tuple:
         return (self.table, self.op, self.key, self.before, self.after, self.depth, self.key_columns)
 

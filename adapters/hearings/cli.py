@@ -20,6 +20,7 @@ command runs, so ``--help`` and a usage error answer at once.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -195,7 +196,13 @@ def cli() -> None:
 def run(**options: Any) -> int:
     from .cli_actions import RunArgs, run_command
 
-    return run_command(RunArgs(**options))
+    # what the imports built lives as long as the process: frozen, the collector's passes
+    # during the run do not traverse it again and again
+    gc.freeze()
+    try:
+        return run_command(RunArgs(**options))
+    finally:
+        gc.unfreeze()
 
 
 @cli.command(help="Recent runs and quarantine counts, or what one run (RUN_ID) changed.")

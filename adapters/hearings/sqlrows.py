@@ -19,6 +19,8 @@ Stored = list[tuple[int, tuple[Any, ...]]]
 def all_rows(conn: Executes, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
     """Every row of one statement, as plain tuples."""
     cursor = conn.execute(sql, params)
+    if type(cursor) is list:  # an answer of the batch's reads: already plain stored rows
+        return cursor
     if not hasattr(cursor, "row_trace"):  # psycopg: typed values, read back as SQLite holds them
         return [tuple(_as_stored(v) for v in row) for row in cursor]
     if cursor.row_trace is not None:
