@@ -246,17 +246,25 @@ def check_meeting(
     return issues
 
 
-_CONTROL_IN_JSON = re.compile(r"\\u00[01][0-9a-fA-F]|\\u007[fF]|\\[bf]|[\x7f-\x9f]")
+_RAW_CONTROL = re.compile(r"[\x7f-\x9f]")
 
 
 def may_hold_control_chars(json_text: str) -> bool:
     """A fast pre-check on the payload's ``json.dumps(..., ensure_ascii=False)`` text.
 
-    JSON escapes C0 controls (``\\u0001``, ``\\b``, ``\\f``; tab, CR and LF are allowed); C1
-    controls stay raw. False positives (an escaped backslash before ``u00..``) only cost the
-    full field walk; there are no false negatives.
+    JSON escapes C0 controls (``\\u0001``, ``\\b``, ``\\f``; tab, CR and LF are allowed); DEL and
+    C1 controls stay raw, and C1 only in non-ASCII text. Substring tests are several times
+    faster than one regular expression over every record. False positives (an escaped
+    backslash before ``u``, ``b`` or ``f``) only cost the full field walk; there are no false
+    negatives.
     """
-    return _CONTROL_IN_JSON.search(json_text) is not None
+    return (
+        "\\u" in json_text
+        or "\\b" in json_text
+        or "\\f" in json_text
+        or "\x7f" in json_text
+        or (not json_text.isascii() and _RAW_CONTROL.search(json_text) is not None)
+    )
 
 
 def validate_meeting(m: Meeting, config: RuleConfig = DEFAULT_RULES, *, today: date | None = None) -> list[Issue]:

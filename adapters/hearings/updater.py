@@ -100,14 +100,15 @@ class MeetingPreparer:
                 f"occurrence (#{first[1]}) was kept",
                 "eventId",
             )
-        payload, repairs = repair_text(raw.payload) if _C1.search(text) else (raw.payload, [])
+        suspect = may_hold_control_chars(text)  # C1 characters included: one test for both
+        payload, repairs = repair_text(raw.payload) if suspect and _C1.search(text) else (raw.payload, [])
         if repairs:
-            text = json.dumps(payload, ensure_ascii=False, default=str)
+            suspect = may_hold_control_chars(json.dumps(payload, ensure_ascii=False, default=str))
         try:
             meeting = parse_meeting(payload)
         except RecordInvalid as exc:
             raise RecordFailed(key, exc.rule, exc.reason, exc.field) from None
-        found = check_meeting(meeting, self.rules, text_checked=not may_hold_control_chars(text))
+        found = check_meeting(meeting, self.rules, text_checked=not suspect)
         issues = [Issue("text_repaired", r.message, key, r.field, "warning") for r in repairs]
         issues += [replace(i, record=key) for i in found]
         errors = [i for i in issues if i.severity == "error"]

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.hearings.models import RecordInvalid, parse_meeting
 from adapters.hearings.rules import (
     RuleConfig,
     check_meeting,
     current_congress,
+    may_hold_control_chars,
     validate_meeting,
 )
 from adapters.hearings.sources.timestamps import parse_api_datetime
@@ -204,4 +209,27 @@ def test_related_items_rules() -> None:
     assert rules_of(continuations=continuations) == {
         ("continuations[1].continuationDate", "continuation_parses", "error"),
         ("continuations[2].continuationDate", "continuation_parses", "warning"),
+    }
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FF), max_size=40))
+def test_control_precheck_never_misses(text: str) -> None:
+    """The pre-check lets the full walk be skipped only when no field can hold a control
+    character the rule refuses (C0 but tab, CR, LF; DEL; C1), whatever the text."""
+    dumped = json.dumps({"title": text, "witnesses": [{"name": text[::-1]}]}, ensure_ascii=False)
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", text):
+        assert may_hold_control_chars(dumped)
+    if not may_hold_control_chars(dumped):
+        assert check_meeting(parse_meeting(_with_title(text)), text_checked=False) == check_meeting(
+            parse_meeting(_with_title(text)), text_checked=True
+        )
+
+
+def _with_title(text: str) -> dict[str, Any]:
+    return {
+        "eventId": "1",
+        "title": text or "t",
+        "date": "2025-01-02T10:00:00Z",
+        "committees": [{"systemCode": "hsag00"}],
     }
