@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from adapters.hearings import mapping
 from adapters.hearings.ddl import WITNESS_DOCUMENT_TYPES
 from adapters.hearings.mapping import (
     clean_name,
@@ -351,3 +355,12 @@ def test_meeting_documents_and_videos_become_supporting_documents() -> None:
     ]
     assert {supporting_source(d.document_type) for d in meeting} == {"meeting"}
     assert supporting_source("Video") == "video"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.dates(), st.datetimes(), st.datetimes(timezones=st.just(UTC))))
+def test_date_texts_are_strftimes(when: date) -> None:
+    """The fast texts of a date and a time are exactly what ``strftime`` wrote, any year."""
+    assert mapping._day(when) == when.strftime("%Y-%m-%d")
+    if isinstance(when, datetime):
+        assert mapping._clock(when) == when.strftime("%H:%M:%S")
