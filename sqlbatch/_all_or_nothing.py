@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from ._state import RunState
     from ._unit_of_work import UnitOfWork
 
+_FAILED = object()  # what _apply returns for a batch whose apply failed
+
 
 @dataclass
 class _Run:
@@ -75,7 +77,7 @@ def run_all_or_nothing(state: RunState, records: Iterable[Any], skip_to: int) ->
         if config.setup is not None:
             with conn.unit_of_work(config.tracker, name="all-or-nothing setup", nested=True) as uow:
                 config.setup(uow)
-            _keep(state, run, uow, 0, None)
+            _keep(state, run, uow, None, None)
         for batch in read_batches(state, records, skip_to):
             _take(state, run, batch)
         _check(state, run)
@@ -99,7 +101,7 @@ def _take(state: RunState, run: _Run, batch: Batch) -> None:
     uow = conn.unit_of_work(config.tracker, name=f"all-or-nothing batch {batch.no}", nested=True).begin()
     try:
         outcomes = _apply(state, run, uow, batch)
-        if outcomes is False:  # failed: left as it is (the run's ROLLBACK undoes it)
+        if outcomes is _FAILED:  # failed: left as it is (the run's ROLLBACK undoes it)
             if state.dry_run and not run.lost:  # its writes are reported, as they were made
                 run.dry_changes.extend(uow.changes)
             uow.abandon()
@@ -113,11 +115,7 @@ def _take(state: RunState, run: _Run, batch: Batch) -> None:
                 for check in run.run_checks:
                     check.add(ctx)
             uow.commit()  # nested: ends the recording; the run's transaction stays open
-            written = None
-            if outcomes is not None and len(outcomes) == len(batch.items):
-                unchanged = Outcome.UNCHANGED.value
-                written = [it.key for it, o in zip(batch.items, outcomes, strict=True) if o != unchanged]
-            _keep(state, run, uow, batch.no, written)
+            _keep(state, run, uow, batch, outcomes)
     except BaseException:
         if uow.state == "active":
             uow.abandon()  # the caller rolls the whole transaction back
@@ -126,10 +124,11 @@ def _take(state: RunState, run: _Run, batch: Batch) -> None:
 
 
 def _apply(state: RunState, run: _Run, uow: UnitOfWork, batch: Batch) -> Any:
-    """``apply`` on one batch: its outcomes, or False when it failed (every record's failure,
-    or the one named)."""
+    """``apply`` on one batch: its outcomes (a list, or None), or ``_FAILED`` (every record's
+    failure, or the one named)."""
     try:
-        return state.config.apply(uow, [it.prepared for it in batch.items])
+        got = state.config.apply(uow, [it.prepared for it in batch.items])
+        return None if got is None else list(got)
     except RecordFailed as exc:
         run.failures.append((exc.issue.record or "?", exc.issue, batch.no))
     except TransactionLost as exc:
@@ -144,18 +143,24 @@ def _apply(state: RunState, run: _Run, uow: UnitOfWork, batch: Batch) -> Any:
         # if it were lost: the rest is only read and checked
         run.lost = state.conn.transaction_failed
     run.broken = True
-    return False
+    return _FAILED
 
 
-def _keep(state: RunState, run: _Run, uow: UnitOfWork, batch_no: int, keys: list[str] | None) -> None:
+def _keep(state: RunState, run: _Run, uow: UnitOfWork, batch: Batch | None, outcomes: list[str] | None) -> None:
     """A dry run keeps the unit's changes to report; a run that may still commit stores them
-    as the batch's undo row (one that failed already will roll back: nothing to store)."""
+    as the batch's undo row (the setup's: batch 0), with the keys of the records it wrote, as
+    a batched run does (a run that failed already will roll back: nothing to store)."""
     if state.dry_run:
         run.dry_changes.extend(uow.changes)
-    elif state.config.keep_undo and not run.failures:
-        changes = uow.changes
-        if changes:
-            state.journal.store_undo(state.result.run_id, batch_no, changes, keys)  # type: ignore[arg-type]
+        return
+    changes = uow.changes if state.config.keep_undo and not run.failures else None
+    if not changes:
+        return
+    keys = None
+    if batch is not None and outcomes is not None and len(outcomes) == len(batch.items):
+        unchanged = Outcome.UNCHANGED.value  # a plain str: compared once per record
+        keys = [it.key for it, o in zip(batch.items, outcomes, strict=True) if o != unchanged]
+    state.journal.store_undo(state.result.run_id, batch.no if batch else 0, changes, keys)  # type: ignore[arg-type]
 
 
 def _check(state: RunState, run: _Run) -> None:
