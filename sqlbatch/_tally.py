@@ -17,12 +17,33 @@ if TYPE_CHECKING:
 
 def count_outcomes(m: Metrics, outcomes: Sequence[str], *, committed: bool) -> None:
     """Add ``apply``'s outcomes; ``committed``: they are kept (not a dry run, not rolled back)."""
-    unchanged = outcomes.count(Outcome.UNCHANGED)
-    m.records_added += outcomes.count(Outcome.ADDED)
-    m.records_updated += outcomes.count(Outcome.UPDATED)
-    m.records_unchanged += unchanged
-    if committed:
-        m.records_committed += len(outcomes) - unchanged
+    tally = OutcomeTally()
+    tally.add(outcomes)
+    tally.count_into(m, committed=committed)
+
+
+class OutcomeTally:
+    """``apply``'s outcomes counted as they come: a run that keeps no list of them (all-or-nothing)
+    adds each batch's here and counts the totals into its metrics once, at the end."""
+
+    __slots__ = ("added", "total", "unchanged", "updated")
+
+    def __init__(self) -> None:
+        self.added = self.updated = self.unchanged = self.total = 0
+
+    def add(self, outcomes: Sequence[str]) -> None:
+        self.added += outcomes.count(Outcome.ADDED)
+        self.updated += outcomes.count(Outcome.UPDATED)
+        self.unchanged += outcomes.count(Outcome.UNCHANGED)
+        self.total += len(outcomes)
+
+    def count_into(self, m: Metrics, *, committed: bool) -> None:
+        """``committed``: the records are kept (not a dry run, not rolled back)."""
+        m.records_added += self.added
+        m.records_updated += self.updated
+        m.records_unchanged += self.unchanged
+        if committed:
+            m.records_committed += self.total - self.unchanged
 
 
 def quarantine(result: RunResult, key: str, batch: int | None, issue: Issue) -> None:
