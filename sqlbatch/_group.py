@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ._batch_journal import journal_batch, max_cursor
+from ._checkpoints import Checkpointer
 from ._errors import TransactionLost
 from ._isolate import Item, Settled
 from ._reading import Batch, read_batches
@@ -36,24 +37,30 @@ def run_batched(
     group: list[Batch] = []
     group_started = 0.0
     pending_setup = [before_first]
-    for batch in read_batches(state, records, skip_to):
+    # a long run's WAL checkpoints move off this thread (see _checkpoints: why, and bounds)
+    checkpoints = Checkpointer(None if state.dry_run else conn)
+    try:
+        for batch in read_batches(state, records, skip_to):
+            if pending_setup:
+                pending_setup.pop()()
+            group.append(batch)
+            if len(group) == 1:
+                group_started = clock()
+            state.retry(lambda g=group: apply_group(state, g), on_retry=lambda _e, g=group: _lost_group(state, g))
+            if not state.dry_run and clock() - group_started >= interval:
+                commit_group(state, group)
+                group = []
+            checkpoints.batch_done()
+            state.progressed(batch.size)
         if pending_setup:
             pending_setup.pop()()
-        group.append(batch)
-        if len(group) == 1:
-            group_started = clock()
-        state.retry(lambda g=group: apply_group(state, g), on_retry=lambda _e, g=group: _lost_group(state, g))
-        if not state.dry_run and clock() - group_started >= interval:
+        if state.dry_run:
+            count_batches(state.result, group, state.config.on_failure)
+            state.backend.rollback(conn)
+        elif group:
             commit_group(state, group)
-            group = []
-        state.progressed(batch.size)
-    if pending_setup:
-        pending_setup.pop()()
-    if state.dry_run:
-        count_batches(state.result, group, state.config.on_failure)
-        state.backend.rollback(conn)
-    elif group:
-        commit_group(state, group)
+    finally:
+        checkpoints.close()
 
 
 def apply_group(state: RunState, group: list[Batch]) -> None:
