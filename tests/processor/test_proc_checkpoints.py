@@ -108,8 +108,9 @@ def test_a_short_run_and_a_dry_run_keep_the_checkpoints_in_the_writer(
 
 
 def test_the_wal_stays_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seen: list) -> None:
-    """At ``_HARD`` times the limit the writer checkpoints what the thread left: the log begins again."""
+    """At ``_HARD`` times the window the writer checkpoints what the thread left: the log begins again."""
     monkeypatch.setattr(_checkpoints, "ENGAGE_AFTER_BATCHES", 1)
+    monkeypatch.setattr(_checkpoints, "_WINDOW", 1)
     monkeypatch.setattr(_checkpoints, "_HARD", 3)
     frames: list[int] = []
     real = _checkpoints.Checkpointer._after_commit

@@ -43,6 +43,7 @@ CHILD = textwrap.dedent("""
     from sqlbatch import _checkpoints
 
     _checkpoints.ENGAGE_AFTER_BATCHES = 1  # from the first batch on
+    _checkpoints._WINDOW = 1  # and every 60 pages
     opened = actions.connect
 
     def connect(*args, **kwargs):
