@@ -127,7 +127,9 @@ def test_sigkill_at_random_moments_loses_only_whole_batches(tmp_path: Path, meet
 
 def test_ctrl_c_stops_with_one_line_and_a_rerun_resumes(tmp_path: Path, meetings: list[dict[str, Any]]) -> None:
     """SIGINT (Ctrl-C) in the middle of a run: exit 3, one line on stderr, committed batches kept."""
-    lines = [{"committeeMeeting": {**meetings[i % len(meetings)], "eventId": str(800_000 + i)}} for i in range(6000)]
+    # enough meetings that the run is still going when the signal comes: a fast machine ran
+    # 6,000 of them in about a second, before the poll below had seen two batches
+    lines = [{"committeeMeeting": {**meetings[i % len(meetings)], "eventId": str(800_000 + i)}} for i in range(30_000)]
     source = write_ndjson(tmp_path / "many.ndjson", lines)
     db = tmp_path / "h.db"
     proc = _start(db, source, tmp_path)
@@ -139,6 +141,7 @@ def test_ctrl_c_stops_with_one_line_and_a_rerun_resumes(tmp_path: Path, meetings
         except Exception:  # noqa: BLE001 - the file or its journal tables are not there yet
             pass
         time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be interrupted: give it more meetings"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 3, (out, err)
