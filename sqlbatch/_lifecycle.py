@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 from typing import TYPE_CHECKING
 
 from ._errors import SqlbatchError
@@ -31,7 +30,7 @@ def start(state: RunState) -> None:
             batch_size=config.batch_size,
             status="running",
             pid=os.getpid(),
-            host=socket.gethostname(),
+            host=os.uname().nodename,  # gethostname() without importing socket
         )
         state.quarantined_before = journal.quarantined_keys()
         if config.undo_retention_days:

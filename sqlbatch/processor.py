@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from . import _lifecycle
-from ._all_or_nothing import run_all_or_nothing
 from ._backend import backend_for
 from ._config import ProcessorConfig
 from ._connection import Connection
@@ -142,6 +141,8 @@ class Processor:
                 skip_to = _lifecycle.resume_point(state)
             _lifecycle.mark_dead_runs(state)
         if self.config.all_or_nothing:
+            from ._all_or_nothing import run_all_or_nothing  # imported by the runs that use it
+
             run_all_or_nothing(state, records, skip_to)
         else:
             run_batched(state, records, skip_to, before_first=lambda: _lifecycle.run_setup(state))

@@ -211,9 +211,12 @@ def _day(when: datetime | date) -> str:
     return when.isoformat()[:10] if when.year >= 1000 else when.strftime("%Y-%m-%d")
 
 
-def _clock(when: datetime) -> str:
-    """``HH:MM:SS`` (see :func:`_day`)."""
-    return when.isoformat()[11:19] if when.year >= 1000 else when.strftime("%H:%M:%S")
+def _day_clock(when: datetime) -> tuple[str, str]:
+    """``(YYYY-MM-DD, HH:MM:SS)`` from one ``isoformat`` (see :func:`_day`)."""
+    if when.year < 1000:
+        return when.strftime("%Y-%m-%d"), when.strftime("%H:%M:%S")
+    text = when.isoformat()
+    return text[:10], text[11:19]
 
 
 def _hearing_columns(m: Meeting) -> dict[str, Any]:
@@ -228,17 +231,18 @@ def _hearing_columns(m: Meeting) -> dict[str, Any]:
     if m.has("meeting_status"):
         cols["status"] = m.meeting_status
     when = _when(m, "date", "date")
-    day = _day(when) if when is not None else None
+    day, clock = _day_clock(when) if isinstance(when, datetime) else (_day(when) if when else None, None)
     cols["hearing_date"] = day
     cols["hearing_date_only"] = day
-    cols["hearing_time"] = _clock(when) if isinstance(when, datetime) else None
+    cols["hearing_time"] = clock
     cols["location"] = location_text(m.location)
     first = m.hearing_transcript[0] if m.hearing_transcript else None
     cols["jacket_number"] = first.jacket_number if first else None
     if m.has("update_date"):
         when = _when(m, "update_date", "updateDate")
         if isinstance(when, datetime):
-            cols["update_date"] = f"{_day(when)} {_clock(when)}"
+            day, clock = _day_clock(when)
+            cols["update_date"] = f"{day} {clock}"
         else:
             cols["update_date"] = _day(when) if when else None
     if m.url:

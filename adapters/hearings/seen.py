@@ -34,6 +34,7 @@ class SeenKeys:
             "CREATE TABLE seen(h INTEGER PRIMARY KEY, digest INTEGER NOT NULL, position INTEGER NOT NULL)",
         ):
             self._db.execute(sql).fetchall()  # APSW runs a statement as its rows are read
+        self._cursor = self._db.cursor()  # one cursor for every record: a new one per call costs more
 
     def __len__(self) -> int:
         return self._db.execute("SELECT count(*) FROM seen").fetchall()[0][0]
@@ -47,14 +48,14 @@ class SeenKeys:
         """None for a new key (now remembered); for a key seen before, its first ``(kept digest,
         position)``, unchanged. One statement for a new key, two for a repeat."""
         h = hash(key)  # a signed 64-bit int: the table's rowid as it is
-        db = self._db
-        db.execute(
+        cursor = self._cursor
+        cursor.execute(
             "INSERT INTO seen VALUES (?, ?, ?) ON CONFLICT(h) DO NOTHING",
             (h, digest & _MASK32, min(max(position, 0), _MASK32)),
         )
-        if db.changes():
+        if self._db.changes():
             return None
-        row = db.execute("SELECT digest, position FROM seen WHERE h=?", (h,)).fetchall()[0]
+        row = cursor.execute("SELECT digest, position FROM seen WHERE h=?", (h,)).fetchall()[0]
         return row[0], row[1]
 
     def close(self) -> None:

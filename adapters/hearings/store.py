@@ -192,7 +192,8 @@ def _refuse_blanking(rows: MeetingRows, title: str | None, day: str | None) -> N
 
 def _with_video(conn: Executes, rows: MeetingRows) -> tuple[dict[str, Any], dict[str, tuple[DocumentRow, ...]]]:
     """The hearing columns and supporting documents, with the video columns where they exist."""
-    if not has_video_columns(conn):
+    known: bool | None = getattr(conn, "video_columns", None)  # a batch's reader knows it
+    if not (has_video_columns(conn) if known is None else known):
         return rows.hearing, rows.supporting
     hearing = {**rows.hearing, **rows.video.as_columns()}
     videos = list(rows.supporting.get("video", ()))

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .mapping import MeetingRows
-from .schema_related import HEARINGS_COLUMNS_SQL, hearings_columns
+from .schema_related import HEARINGS_COLUMNS_SQL, VIDEO_COLUMNS, hearings_columns
 from .schema_types import Executes, postgres_session
 from .sqlrows import PER_HEARING, all_rows
 from .store import COMMITTEE_BY_CODE, HEARING_BY_EVENT
@@ -83,7 +83,10 @@ class BatchReads:
         self._kept: dict[tuple[str, Any], list[tuple[Any, ...]]] = {}
         self._hearing_of: dict[str, int] = {}  # event_id -> stored hearing_id
         # the store asks SQLite's query; the answer is read in the engine's own way
-        self._kept[(HEARINGS_COLUMNS_SQL, None)] = [(name,) for name in sorted(hearings_columns(conn))]
+        columns = hearings_columns(conn)
+        self._kept[(HEARINGS_COLUMNS_SQL, None)] = [(name,) for name in sorted(columns)]
+        #: whether ``hearings`` has the video columns, asked once per meeting by the store
+        self.video_columns = all(column in columns for column in VIDEO_COLUMNS)
         codes = list(dict.fromkeys(link.system_code for rows in batch for link in rows.committees))
         for code, found in COMMITTEE_BY_CODE.many(conn, codes).items():
             self._kept[(COMMITTEE_BY_CODE.one, code)] = found

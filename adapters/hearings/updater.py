@@ -50,6 +50,9 @@ from .textrepair import repair_text
 JOB = "hearings"
 
 _C1 = re.compile(r"[\x80-\x9f]")  # Windows-1252 read as Latin-1: repaired before the rules
+# ``json.dumps(payload, ensure_ascii=False, default=str)``, with the encoder built once; a
+# payload decoded from JSON holds no cycles, so they are not looked for
+_PAYLOAD_TEXT = json.JSONEncoder(ensure_ascii=False, default=str, check_circular=False)
 
 
 def _setting(name: str) -> Any:
@@ -89,7 +92,7 @@ class MeetingPreparer:
         if not isinstance(raw.payload, dict):
             kind = type(raw.payload).__name__ if raw.payload is not None else "null"
             raise RecordFailed(key, "object", f"record #{raw.position} is a JSON {kind}, expected an object")
-        text = json.dumps(raw.payload, ensure_ascii=False, default=str)
+        text = _PAYLOAD_TEXT.encode(raw.payload)
         digest = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
         first = self._seen.remember(key, digest, raw.position)
         if first is not None and first[0] != SeenKeys.digest_of(digest):

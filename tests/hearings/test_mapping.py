@@ -363,4 +363,4 @@ def test_date_texts_are_strftimes(when: date) -> None:
     """The fast texts of a date and a time are exactly what ``strftime`` wrote, any year."""
     assert mapping._day(when) == when.strftime("%Y-%m-%d")
     if isinstance(when, datetime):
-        assert mapping._clock(when) == when.strftime("%H:%M:%S")
+        assert mapping._day_clock(when) == (when.strftime("%Y-%m-%d"), when.strftime("%H:%M:%S"))
