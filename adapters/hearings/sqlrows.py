@@ -89,6 +89,8 @@ def multiset_diff(stored: Stored, wanted: Sequence[tuple[Any, ...]]) -> tuple[li
     ``stored`` pairs each row's id with its values; equal rows are matched one to one, so
     a row that is already there is neither deleted nor inserted again.
     """
+    if not stored:
+        return [], list(wanted)  # a new meeting's rows: nothing to match
     if len(stored) == len(wanted) and all(s[1] == w for s, w in zip(stored, wanted, strict=True)):
         return [], []  # the rerun's common case, in stored order: no counting needed
     need = Counter(wanted)
