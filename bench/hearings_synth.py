@@ -5,9 +5,9 @@ Each copy is a later stretch of time, as a daily sync sees it: its eventIds sort
 earlier one (the API's grow), its update dates follow the earlier copy's, and its witnesses
 are other people (a middle initial names the copy: in the earlier database 1,286 of 1,344
 witnesses appear once). Copies that reused the real dates, ids and witnesses wrote every
-batch all over the ``event_id``, ``update_date`` and witness indexes, which a growing real
-database does not (3.6x the pages a commit writes at 200,000 meetings against a new
-database: a cost of the input, not of the tool).
+batch all over the ``event_id``, ``update_date`` and appearance indexes, which a growing real
+database does not, and added no witness after the first copy, which it does (pages written
+per commit, and where: ``bench/README.md``, "The synthetic input").
 """
 
 from __future__ import annotations

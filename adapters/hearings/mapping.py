@@ -231,7 +231,10 @@ def _hearing_columns(m: Meeting) -> dict[str, Any]:
     if m.has("meeting_status"):
         cols["status"] = m.meeting_status
     when = _when(m, "date", "date")
-    day, clock = _day_clock(when) if isinstance(when, datetime) else (_day(when) if when else None, None)
+    if isinstance(when, datetime):
+        day, clock = _day_clock(when)
+    else:  # a date without a time, or none
+        day, clock = (_day(when) if when is not None else None), None
     cols["hearing_date"] = day
     cols["hearing_date_only"] = day
     cols["hearing_time"] = clock
