@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._batch_journal import written_keys
 from ._changes import Change
 from ._errors import TransactionLost
 from ._isolate import RecordFailed
 from ._reading import Batch, read_batches
-from ._results import Outcome
 from ._run_checks import RunCheck, split_checks
 from ._tally import OutcomeTally, count_rolled_back
 from .validators import BatchContext, Issue, run_all
@@ -156,10 +156,7 @@ def _keep(state: RunState, run: _Run, uow: UnitOfWork, batch: Batch | None, outc
     changes = uow.changes if state.config.keep_undo and not run.failures else None
     if not changes:
         return
-    keys = None
-    if batch is not None and outcomes is not None and len(outcomes) == len(batch.items):
-        unchanged = Outcome.UNCHANGED.value  # a plain str: compared once per record
-        keys = [it.key for it, o in zip(batch.items, outcomes, strict=True) if o != unchanged]
+    keys = written_keys(batch.items, outcomes) if batch is not None else None
     state.journal.store_undo(state.result.run_id, batch.no if batch else 0, changes, keys)  # type: ignore[arg-type]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ._journal import BatchRow
@@ -50,9 +51,7 @@ def journal_batch(state: RunState, batch: Batch) -> None:
         )
     )
     if config.keep_undo and s.changes and not state.dry_run:
-        unchanged = Outcome.UNCHANGED.value  # a plain str: compared once per record
-        written = [it.key for it, o in zip(s.committed, outcomes, strict=False) if o != unchanged]
-        j.store_undo(result.run_id, batch.no, s.changes, written if len(outcomes) == len(s.committed) else None)
+        j.store_undo(result.run_id, batch.no, s.changes, written_keys(s.committed, outcomes))
     if state.dry_run:
         result.changes.extend(s.changes)
     issues = [issue for _, issue in bad] + batch.warnings + s.warnings
@@ -70,6 +69,15 @@ def journal_batch(state: RunState, batch: Batch) -> None:
         resolved = [it.key for it in s.committed if it.key in before and it.key not in still_bad]
         if resolved:
             result.metrics.records_resolved += j.resolve(result.run_id, resolved)
+
+
+def written_keys(items: Sequence[Item], outcomes: Sequence[str] | None) -> list[str] | None:
+    """The keys of the records a batch wrote (its undo row's ``keys``); ``None`` when ``apply``
+    did not report an outcome per record."""
+    if outcomes is None or len(outcomes) != len(items):
+        return None
+    unchanged = Outcome.UNCHANGED.value  # a plain str: compared once per record
+    return [it.key for it, o in zip(items, outcomes, strict=True) if o != unchanged]
 
 
 def max_cursor(items: list[Item]) -> str | None:

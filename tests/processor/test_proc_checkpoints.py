@@ -132,29 +132,16 @@ def test_the_wal_stays_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
 
 
 WRITER = textwrap.dedent("""
-    import os, sys, time
+    import sys
     sys.path.insert(0, {here!r})
     import sqlbatch
     from sqlbatch import _checkpoints
     from tests.support import processor as S
     _checkpoints.ENGAGE_AFTER_BATCHES = 1
     path, progress_file = sys.argv[1], sys.argv[2]
-    done = [0]
-
-    def slow_apply(uow, batch):
-        out = S.apply(uow, batch)
-        time.sleep(0.002)
-        return out
-
-    def progress(n):
-        done[0] += n
-        with open(progress_file + ".tmp", "w") as f:
-            f.write(str(done[0]))
-        os.replace(progress_file + ".tmp", progress_file)
-
     conn = sqlbatch.connect(path)
     conn.execute("PRAGMA wal_autocheckpoint=10").fetchall()
-    S.processor(conn, "memory", 0, apply=slow_apply, progress=progress, batch_size=10).run(
+    S.processor(conn, "memory", 0, apply=S.slowed(0.002), progress=S.progress_to(progress_file), batch_size=10).run(
         S.records(3000), source="feed")
 """)
 

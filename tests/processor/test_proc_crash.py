@@ -21,24 +21,12 @@ from tests.support import processor as S
 HERE = Path(__file__).parents[2]  # the repository: the writer imports tests.support
 
 WRITER = textwrap.dedent("""
-    import os, sys, time
+    import sys
     sys.path.insert(0, {here!r})
     from tests.support import processor as S
     path, strategy, interval, progress_file = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
-    done = [0]
-
-    def slow_apply(uow, batch):
-        out = S.apply(uow, batch)
-        time.sleep(0.01)
-        return out
-
-    def progress(n):
-        done[0] += n
-        with open(progress_file + ".tmp", "w") as f:
-            f.write(str(done[0]))
-        os.replace(progress_file + ".tmp", progress_file)  # never seen half-written
-
-    S.run(S.Path(path), S.records(2000), strategy, interval, apply=slow_apply, progress=progress, source="feed")
+    S.run(S.Path(path), S.records(2000), strategy, interval, apply=S.slowed(0.01),
+          progress=S.progress_to(progress_file), source="feed")
 """)
 
 READER = textwrap.dedent("""
@@ -83,14 +71,7 @@ def test_reader_never_sees_half_a_batch(tmp_path: Path, strategy: str) -> None:
     stop = tmp_path / "stop"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop)], stdout=subprocess.PIPE, text=True)
     try:
-        recs = S.records(600)
-
-        def slow_apply(uow, batch):
-            out = S.apply(uow, batch)
-            time.sleep(0.01)
-            return out
-
-        res = S.run(db, recs, strategy, 0, apply=slow_apply)
+        res = S.run(db, S.records(600), strategy, 0, apply=S.slowed(0.01))
     finally:
         stop.touch()
         out, _ = reader.communicate(timeout=30)

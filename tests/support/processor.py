@@ -7,7 +7,8 @@ opened after the processor's connection is closed: that is the independent truth
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,31 @@ def apply(uow: Any, batch: list[dict[str, Any]]) -> list[str]:
             raise RecordFailed(r["key"], "named_rule", "injected failure naming its record", "name")
         out.append("updated" if old else "added")
     return out
+
+
+def slowed(seconds: float) -> Callable[[Any, list[dict[str, Any]]], list[str]]:
+    """:func:`apply`, then a pause per batch: a run long enough to be watched or killed."""
+
+    def slow_apply(uow: Any, batch: list[dict[str, Any]]) -> list[str]:
+        out = apply(uow, batch)
+        time.sleep(seconds)
+        return out
+
+    return slow_apply
+
+
+def progress_to(path: str) -> Callable[[int], None]:
+    """A ``progress`` callable that keeps the records done so far in ``path`` (for a parent
+    process to read: replaced whole, never seen half-written)."""
+    done = [0]
+
+    def progress(n: int) -> None:
+        done[0] += n
+        with open(path + ".tmp", "w") as f:
+            f.write(str(done[0]))
+        os.replace(path + ".tmp", path)
+
+    return progress
 
 
 def processor(
