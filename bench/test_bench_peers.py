@@ -32,3 +32,23 @@ def test_new_database_beside_sqlite_utils(tmp_path: Path) -> None:
         tmp_path / "peer-1168-0.db", "witness_appearances"
     )
     assert figures["tool"]["ratio_to_sqlite-utils"] <= LIMIT
+
+
+def test_sql_profile_counts_every_statement(tmp_path: Path) -> None:
+    """``sql_profile.py`` sees the run's statements: one hearing insert per meeting."""
+    import subprocess
+    import sys
+
+    source = peers.write_input(200, tmp_path / "meetings.ndjson")
+    done = subprocess.run(
+        [sys.executable, str(peers.HERE / "sql_profile.py"), str(tmp_path / "p.db"), str(source), "--top", "1000"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    print(done.stdout)
+    first, *lines = done.stdout.splitlines()
+    assert first.startswith("run ") and " statements" in first
+    inserts = [line for line in lines if "INSERT INTO hearings " in line]
+    assert len(inserts) == 1 and " 200 x " in inserts[0]
+    assert _count(tmp_path / "p.db", "hearings") == 200
