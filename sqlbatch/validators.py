@@ -152,8 +152,11 @@ class ForeignKeysTouched:
     rule = "foreign_key"
 
     def __init__(self) -> None:
-        self._fks: dict[str, list[tuple[str, list[str], list[str]]]] = {}
-        self._children: dict[str, list[tuple[str, list[str], list[str]]]] = {}
+        # per table, read once per schema version, with the statement texts built then:
+        # child -> (parent, columns, "parent exists" query); parent -> (child, columns,
+        # parent key columns, "parent key still there" query, "child still refers" query)
+        self._fks: dict[str, list[tuple[str, list[str], str]]] = {}
+        self._children: dict[str, list[tuple[str, list[str], list[str], str, str]]] = {}
         self._version: int | None = None
 
     def __call__(self, ctx: BatchContext) -> list[Issue]:
@@ -164,30 +167,26 @@ class ForeignKeysTouched:
         raw = ctx.conn.raw
         issues: list[Issue] = []
         for change in ctx.changes:
-            if change.after is not None:
-                for parent, cols, pcols in self._fks.get(change.table, ()):
-                    values = [change.after.get(c) for c in cols]
+            # each read of ``before``/``after`` builds a dict from the captured values: read once
+            before, after = change.before, change.after
+            if after is not None:
+                for parent, cols, parent_exists in self._fks.get(change.table, ()):
+                    values = [after.get(c) for c in cols]
                     if any(v is None for v in values):
                         continue
-                    where = " AND ".join(f"{quote(p)}=?" for p in pcols)
-                    if not raw.execute(f"SELECT 1 FROM {quote(parent)} WHERE {where} LIMIT 1", values).fetchall():
+                    if not raw.execute(parent_exists, values).fetchall():
                         message = f"{change.table}{tuple(values)} refers to a missing {parent} row"
                         issues.append(Issue(self.rule, message, field=", ".join(cols)))
-            if change.before is not None and (change.after is None or change.op == "UPDATE"):
-                for child, cols, pcols in self._children.get(change.table, ()):
-                    old = [change.before.get(p) for p in pcols]
-                    if change.after is not None and old == [change.after.get(p) for p in pcols]:
+            if before is not None and (after is None or change.op == "UPDATE"):
+                for child, cols, pcols, still_there, child_refers in self._children.get(change.table, ()):
+                    old = [before.get(p) for p in pcols]
+                    if after is not None and old == [after.get(p) for p in pcols]:
                         continue
                     if any(v is None for v in old):
                         continue
-                    where = " AND ".join(f"{quote(c)}=?" for c in cols)
-                    parent_where = " AND ".join(f"{quote(p)}=?" for p in pcols)
-                    still_there = raw.execute(
-                        f"SELECT 1 FROM {quote(change.table)} WHERE {parent_where} LIMIT 1", old
-                    ).fetchall()
-                    if still_there:
+                    if raw.execute(still_there, old).fetchall():
                         continue
-                    if raw.execute(f"SELECT 1 FROM {quote(child)} WHERE {where} LIMIT 1", old).fetchall():
+                    if raw.execute(child_refers, old).fetchall():
                         message = f"{child} rows still refer to removed {change.table}{tuple(old)}"
                         issues.append(Issue(self.rule, message, field=", ".join(cols)))
         return issues
@@ -211,8 +210,12 @@ class ForeignKeysTouched:
                 entry[1].append(col)
                 entry[2].append(pcol or _pk_of(conn, parent))
             for parent, cols, pcols in groups.values():
-                self._fks.setdefault(table, []).append((parent, cols, pcols))
-                self._children.setdefault(parent, []).append((table, cols, pcols))
+                parent_key = " AND ".join(f"{quote(p)}=?" for p in pcols)
+                refers = " AND ".join(f"{quote(c)}=?" for c in cols)
+                parent_exists = f"SELECT 1 FROM {quote(parent)} WHERE {parent_key} LIMIT 1"
+                child_refers = f"SELECT 1 FROM {quote(table)} WHERE {refers} LIMIT 1"
+                self._fks.setdefault(table, []).append((parent, cols, parent_exists))
+                self._children.setdefault(parent, []).append((table, cols, pcols, parent_exists, child_refers))
 
 
 def _pk_of(conn: Connection, table: str) -> str:
