@@ -20,7 +20,9 @@ class Change:
     Immutable, compared by value. One built by :meth:`from_values` (the capture's, one per
     row written) keeps the row's value tuples and the table's column names and builds the
     dicts when they are read: most changes are only encoded into the undo journal, and a
-    dict per row for a whole all-or-nothing run is most of its memory.
+    dict per row for a whole all-or-nothing run is most of its memory. Each read builds a
+    new dict: code that reads an image more than once (a validator's loop over columns)
+    keeps it in a local.
     """
 
     __slots__ = ("table", "op", "key", "depth", "key_columns", "_before", "_after", "_columns")
