@@ -1,10 +1,13 @@
 """Issue 15's yardstick: whole-process runs of hearings-update beside sqlite-utils and a plain
 ``sqlite3`` floor over the same meetings (``bench/peers.py``; ``python bench/peers.py`` for the
-full table). Here: one alternating round at the real 1,168, the loads checked for equal rows."""
+full table). Here: one alternating round at the real 1,168, the loads checked for equal rows;
+and ``bench/sql_profile.py`` run once on 200 meetings."""
 
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import peers
@@ -37,9 +40,6 @@ def test_new_database_beside_sqlite_utils(tmp_path: Path) -> None:
 
 def test_sql_profile_counts_every_statement(tmp_path: Path) -> None:
     """``sql_profile.py`` sees the run's statements: one hearing insert per meeting."""
-    import subprocess
-    import sys
-
     source = peers.write_input(200, tmp_path / "meetings.ndjson")
     done = subprocess.run(
         [sys.executable, str(peers.HERE / "sql_profile.py"), str(tmp_path / "p.db"), str(source), "--top", "1000"],

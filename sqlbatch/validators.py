@@ -154,7 +154,7 @@ class ForeignKeysTouched:
     def __init__(self) -> None:
         # per table, read once per schema version, with the statement texts built then:
         # child -> (parent, columns, "parent exists" query); parent -> (child, columns,
-        # parent key columns, "parent key still there" query, "child still refers" query)
+        # parent key columns, the same "parent exists" query, "child still refers" query)
         self._fks: dict[str, list[tuple[str, list[str], str]]] = {}
         self._children: dict[str, list[tuple[str, list[str], list[str], str, str]]] = {}
         self._version: int | None = None
@@ -178,13 +178,13 @@ class ForeignKeysTouched:
                         message = f"{change.table}{tuple(values)} refers to a missing {parent} row"
                         issues.append(Issue(self.rule, message, field=", ".join(cols)))
             if before is not None and (after is None or change.op == "UPDATE"):
-                for child, cols, pcols, still_there, child_refers in self._children.get(change.table, ()):
+                for child, cols, pcols, parent_exists, child_refers in self._children.get(change.table, ()):
                     old = [before.get(p) for p in pcols]
                     if after is not None and old == [after.get(p) for p in pcols]:
                         continue
                     if any(v is None for v in old):
                         continue
-                    if raw.execute(still_there, old).fetchall():
+                    if raw.execute(parent_exists, old).fetchall():  # the old key is there still (or again)
                         continue
                     if raw.execute(child_refers, old).fetchall():
                         message = f"{child} rows still refer to removed {change.table}{tuple(old)}"
